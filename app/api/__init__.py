@@ -1,0 +1,12 @@
+"""REST API registration (/api/v1/...): each module has a register(appbuilder)."""
+from __future__ import annotations
+
+from . import applications, materials, org, records, residents
+
+MODULES = (residents, org, applications, materials, records)
+
+
+def register(appbuilder) -> None:
+    """Add every module's APIs."""
+    for module in MODULES:
+        module.register(appbuilder)

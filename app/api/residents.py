@@ -1,0 +1,86 @@
+"""/api/v1/residents/: the register over REST, with the same ID-number rule as the forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from ..domain import idnumber
+from ..i18n import render
+from ..models import Department, Resident
+from ..views.residents import LABELS, ResidentView, fill_from_id
+from ..views.base import HukouInterface
+from .base import HukouModelRestApi
+
+
+def validate_id_number(value: str) -> None:
+    """Marshmallow validator: the one ID-number rule, with its Chinese message."""
+    result = idnumber.check(value)
+    if not result.ok:
+        raise ValidationError(render(result.errors[0]))
+
+
+def validate_gender(value: str) -> None:
+    """M or F."""
+    if value not in ("M", "F"):
+        raise ValidationError(str(_l("Must be M or F")))
+
+
+WRITE_COLUMNS = ["name", "id_number", "gender", "birth_date", "department_id", "phone", "hire_date",
+                 "leave_date", "ethnicity", "education", "marital_status", "occupation", "page_number",
+                 "move_in_date", "move_in_reason", "social_security_months", "residence_permit_years"]
+
+
+class ResidentApi(HukouModelRestApi):
+    """Residents: HR and the officer write; status changes only through applications."""
+
+    resource_name = "residents"
+    datamodel = HukouInterface(Resident)
+    class_permission_name = "Resident"
+    base_permissions = ResidentView.base_permissions
+    masked_columns = ("id_number", "phone")
+    scoped_refs = {"department_id": Department}
+    label_columns = {**LABELS, "department_id": LABELS["department"]}
+    list_columns = ["id", "name", "gender", "birth_date", "id_number", "department_id", "department.name",
+                    "status", "phone", "hire_date", "leave_date"]
+    show_columns = ["id", "name", "former_name", "gender", "birth_date", "id_number", "department_id",
+                    "department.name", "status", "phone", "ethnicity", "education", "marital_status",
+                    "occupation", "page_number", "move_in_date", "move_in_reason", "move_out_date",
+                    "move_out_to", "hire_date", "leave_date", "social_security_months",
+                    "residence_permit_years"]
+    add_columns = WRITE_COLUMNS
+    edit_columns = WRITE_COLUMNS
+    order_columns = ["name", "birth_date", "hire_date", "leave_date", "status", "id"]
+    search_columns = ["name", "id_number", "department_id", "status", "gender", "leave_date"]
+    validators_columns = {"id_number": validate_id_number, "gender": validate_gender}
+
+    def _init_model_schemas(self) -> None:
+        """FAB's schemas, but birth date and gender may be left out: they are derived from the ID number."""
+        super()._init_model_schemas()
+        for field in ("birth_date", "gender"):
+            self.add_model_schema.fields[field].required = False
+
+    def pre_add(self, item: Resident) -> None:
+        """Status starts active; the ID number is normalised; birth date and gender derived if missing."""
+        super().pre_add(item)
+        item.status = "active"
+        fill_from_id(item)
+        self._consistent(item)
+
+    def pre_update(self, item: Resident) -> None:
+        """Re-derive from a corrected ID number."""
+        super().pre_update(item)
+        fill_from_id(item)
+        self._consistent(item)
+
+    def _consistent(self, item: Resident) -> None:
+        """Entered birth date / gender must match the ID number."""
+        from ..domain.errors import DomainError
+
+        problems = idnumber.consistency(idnumber.check(item.id_number), item.birth_date, item.gender)
+        if problems:
+            raise DomainError(*problems)
+
+
+def register(appbuilder) -> None:
+    """/api/v1/residents/."""
+    appbuilder.add_api(ResidentApi)

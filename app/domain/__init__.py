@@ -1,0 +1,1 @@
+"""Business rules of Hukou Desk: plain Python, no Flask, no database session."""

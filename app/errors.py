@@ -1,0 +1,68 @@
+"""Error pages and JSON errors in Chinese: 400/403/404/413/422/500 never leak a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
+
+from .domain.errors import DomainError
+from .i18n import render_error
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request", 403: "Access denied", 404: "Not found", 405: "Method not allowed",
+    409: "Conflict", 413: "The upload is too large", 422: "Invalid input", 429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def _wants_json() -> bool:
+    """API callers and JSON clients get JSON errors."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _respond(code: int, message: str):
+    """A JSON or HTML error response with a translated title."""
+    title = gettext(TITLES.get(code, "Error"))
+    if _wants_json():
+        return jsonify(message=message or title), code
+    return render_template("error.html", code=code, title=title, message=message,
+                           base_template=_base_template()), code
+
+
+def _base_template() -> str:
+    """FAB's base layout so error pages keep the menu."""
+    from flask import current_app
+
+    return current_app.appbuilder.base_template
+
+
+def install_error_handlers(app: Flask) -> None:
+    """Register handlers for HTTP errors, domain errors and unexpected exceptions."""
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        desc = err.description if err.description and err.code not in (404, 500) else ""
+        if err.code == 413:
+            mb = app.config.get("HUKOU_UPLOAD_MAX_MB")
+            desc = gettext("The upload is larger than %(mb)s MB", mb=mb)
+        if err.code == 429:
+            desc = gettext("Too many attempts; please wait and try again")
+        return _respond(err.code or 500, desc if _is_ours(desc) else "")
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return _respond(err.http_status, render_error(err))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error")
+        return _respond(500, "")
+
+
+def _is_ours(desc: str) -> bool:
+    """Werkzeug's default English descriptions are dropped; our (translated) ones are kept."""
+    return bool(desc) and not desc.startswith(("The ", "You ", "This ", "Request", "The browser"))

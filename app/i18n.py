@@ -1,0 +1,25 @@
+"""Render domain messages (English msgid + params) in the request's language."""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from .domain.errors import DomainError, Message
+
+# Params whose values are msgids themselves (labels of actions, statuses, types) are translated first.
+_LABEL_PARAMS = ("action", "status", "type", "condition")
+
+
+def render(msg: Message) -> str:
+    """Translate a Message and fill its parameters."""
+    params = {k: (gettext(v) if k in _LABEL_PARAMS and isinstance(v, str) else v)
+              for k, v in (msg.params or {}).items()}
+    text = gettext(msg.msgid)
+    try:
+        return text % params if params else text
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def render_error(err: DomainError) -> str:
+    """All messages of a DomainError joined into one line."""
+    return "；".join(render(m) for m in err.messages) or gettext("Invalid input")

@@ -1,0 +1,52 @@
+"""Audit trail and login bookkeeping (server-side sessions, lockout)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import utcnow
+
+
+class AuditLog(Model):
+    """Append-only record of who did what, when, and whether it succeeded (triggers forbid edits)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_object", "object_type", "object_id"),
+        Index("ix_audit_user_at", "user_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
+    username: Mapped[Optional[str]] = mapped_column(String(100))
+    ip: Mapped[Optional[str]] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(30), nullable=False)
+    object_type: Mapped[Optional[str]] = mapped_column(String(40))
+    object_id: Mapped[Optional[str]] = mapped_column(String(40))
+    success: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class LoginSession(Model):
+    """A server-side record of one browser login; logout revokes it so a copied cookie stops working."""
+
+    __tablename__ = "login_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    ip: Mapped[Optional[str]] = mapped_column(String(45))
+
+
+class LoginLock(Model):
+    """Consecutive failed logins of a user and the time until which the account is locked."""
+
+    __tablename__ = "login_lock"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

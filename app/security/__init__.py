@@ -1,0 +1,1 @@
+"""Authentication, roles and row-level access for Hukou Desk."""

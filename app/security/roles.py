@@ -1,0 +1,109 @@
+"""The eight roles, declared in code: resource → permissions, turned into FAB builtin role regexes."""
+from __future__ import annotations
+
+import re
+
+ROLE_NAMES = ("Admin", "HukouOfficer", "DeptApprover", "Leader", "HR", "Finance", "Auditor", "Employee")
+
+# Resource names are FAB class_permission_names; verbs become can_<verb>.
+# read = list/show/API get; write = add/edit/API post+put; delete; unmask = see full ID/phone numbers;
+# export = bulk Excel export of personal data; transition = workflow actions; verify = check materials.
+ROLES: dict[str, dict[str, set[str]]] = {
+    "HukouOfficer": {
+        "Resident": {"read", "write", "unmask", "export"},
+        "Application": {"read", "write", "transition", "export"},
+        "Material": {"read", "write", "verify"},
+        "Department": {"read"},
+        "PageLoan": {"read", "write"},
+        "Fee": {"read"},
+        "ArchiveRecord": {"read", "write"},
+        "MaterialType": {"read", "write"},
+        "EligibilityRule": {"read", "write"},
+    },
+    "DeptApprover": {
+        "Resident": {"read"},
+        "Application": {"read", "transition"},
+        "Material": {"read"},
+        "Department": {"read"},
+    },
+    "Leader": {
+        "Resident": {"read"},
+        "Application": {"read", "transition"},
+        "Material": {"read"},
+        "Department": {"read"},
+        "PageLoan": {"read"},
+        "Fee": {"read"},
+        "ArchiveRecord": {"read"},
+    },
+    "HR": {
+        "Resident": {"read", "write", "export"},
+        "Application": {"read"},
+        "Department": {"read", "write"},
+    },
+    "Finance": {
+        "Resident": {"read"},
+        "Application": {"read"},
+        "Fee": {"read", "write"},
+        "PageLoan": {"read"},
+        "Department": {"read"},
+    },
+    "Auditor": {
+        "Resident": {"read"},
+        "Application": {"read"},
+        "Material": {"read"},
+        "Department": {"read"},
+        "PageLoan": {"read"},
+        "Fee": {"read"},
+        "ArchiveRecord": {"read"},
+        "MaterialType": {"read"},
+        "EligibilityRule": {"read"},
+        "AuditLog": {"read"},
+    },
+    "Employee": {
+        "Resident": {"read"},
+        "Application": {"read", "write", "transition"},
+        "Material": {"read", "write"},
+        "PageLoan": {"read"},
+    },
+}
+
+# Roles whose rows are the whole unit; DeptApprover sees its departments, Employee only itself.
+UNIT_WIDE_ROLES = frozenset({"Admin", "HukouOfficer", "Leader", "HR", "Finance", "Auditor"})
+
+# What every signed-in user needs: their own profile and password, and the menu.
+SELF_SERVICE = [
+    ("UserInfoEditView", "can_this_form_(get|post)"),
+    ("ResetMyPasswordView", "can_this_form_(get|post)"),
+    ("UserDBModelView", "can_userinfo"),
+    ("UserDBModelView", "resetmypassword"),
+    ("UserDBModelView", "userinfoedit"),
+    ("MenuApi", "can_get"),
+]
+
+MENU_CATEGORIES = {
+    "Register": ("Resident", "Department", "PageLoan", "Fee"),
+    "Applications": ("Application", "Material", "ArchiveRecord"),
+    "Settings": ("MaterialType", "EligibilityRule", "AuditLog"),
+}
+
+
+def fab_roles() -> dict[str, list[list[str]]]:
+    """FAB_ROLES: anchored [view_menu regex, permission regex] pairs (unanchored regexes would match security views)."""
+    out: dict[str, list[list[str]]] = {}
+    for role, grants in ROLES.items():
+        pairs = [[f"^{re.escape(res)}$", f"^can_({'|'.join(sorted(verbs))})$"] for res, verbs in grants.items()]
+        menus = {menu_name(r) for r in grants} | {cat for cat, members in MENU_CATEGORIES.items() if set(members) & set(grants)}
+        pairs.append([f"^({'|'.join(sorted(menus))})$", "^menu_access$"])
+        pairs += [[f"^{view}$", f"^{perm}$"] for view, perm in SELF_SERVICE]
+        out[role] = pairs
+    return out
+
+
+def menu_name(resource: str) -> str:
+    """The menu item of a resource; it must differ from the resource so FAB keeps both permissions."""
+    return resource + "s"
+
+
+def permissions_of(role: str) -> dict[str, set[str]]:
+    """The resource → verbs grant of a role (Admin has every permission through FAB's admin role)."""
+    return ROLES.get(role, {})

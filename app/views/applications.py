@@ -1,0 +1,5 @@
+"""Placeholder: screens of this module are being written."""
+
+
+def register(appbuilder) -> None:
+    """Nothing registered yet."""

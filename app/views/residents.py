@@ -1,0 +1,124 @@
+"""Register screens: residents (常住人口登记表) with masked numbers and a logged unmask."""
+from __future__ import annotations
+
+from flask import abort
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField
+from wtforms.validators import Optional
+
+from .. import audit
+from ..domain import codes, idnumber
+from ..extensions import db
+from ..forms import code_select, enum_select, id_number_field
+from ..models import Resident
+from ..models.resident import GENDERS, RESIDENT_STATUSES
+from . import formatters as f
+from .base import HukouInterface, HukouModelView
+
+LABELS = {
+    "name": _l("Name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
+    "birth_date": _l("Date of birth"), "birthplace": _l("Birthplace"), "native_place": _l("Native place"),
+    "id_number": _l("ID number"), "education": _l("Education"), "marital_status": _l("Marital status"),
+    "department": _l("Department"), "occupation": _l("Occupation"), "moved_from": _l("Moved in from"),
+    "former_address": _l("Former registered address"), "move_in_date": _l("Move-in date"),
+    "move_in_reason": _l("Move-in reason"), "page_number": _l("Page number"), "status": _l("Hukou status"),
+    "move_out_date": _l("Move-out date"), "move_out_to": _l("Moved out to"), "phone": _l("Phone"),
+    "hire_date": _l("Hire date"), "leave_date": _l("Leave date"),
+    "social_security_months": _l("Continuous social-security months"),
+    "residence_permit_years": _l("Residence-permit years"), "created_on": _l("Created"),
+    "changed_on": _l("Changed"),
+}
+FORM_COLUMNS = ["name", "former_name", "id_number", "gender", "birth_date", "ethnicity", "birthplace",
+                "native_place", "education", "marital_status", "department", "occupation", "phone",
+                "moved_from", "former_address", "move_in_date", "move_in_reason", "page_number", "hire_date",
+                "leave_date", "social_security_months", "residence_permit_years"]
+
+
+def _extra_fields() -> dict:
+    """Form fields that replace FAB's defaults: code selects, the ID validator, plain date inputs."""
+    return {
+        "id_number": id_number_field(),
+        "gender": enum_select(_l("Gender"), GENDERS, required=False),
+        "ethnicity": code_select(_l("Ethnicity"), codes.ETHNICITY),
+        "education": code_select(_l("Education"), codes.EDUCATION),
+        "marital_status": code_select(_l("Marital status"), codes.MARITAL),
+        "birth_date": DateField(_l("Date of birth"), validators=[Optional()]),
+    }
+
+
+def fill_from_id(item: Resident) -> None:
+    """Derive birth date and gender from the (validated) ID number when they were left empty."""
+    result = idnumber.check(item.id_number)
+    if result.ok:
+        item.id_number = result.number
+        item.birth_date = item.birth_date or result.birth_date
+        item.gender = item.gender or result.gender
+
+
+class ResidentView(HukouModelView):
+    """The register of members; numbers are masked unless the user unmasks (logged)."""
+
+    datamodel = HukouInterface(Resident)
+    class_permission_name = "Resident"
+    base_permissions = ["can_read", "can_write", "can_delete", "can_unmask", "can_export"]
+    list_title = _l("Residents")
+    show_title = _l("Resident")
+    add_title = _l("Add resident")
+    edit_title = _l("Edit resident")
+    label_columns = LABELS
+    list_columns = ["name", "gender", "birth_date", "id_number", "department", "status", "phone",
+                    "move_in_date", "leave_date"]
+    order_columns = ["name", "birth_date", "move_in_date", "leave_date", "status"]
+    search_columns = ["name", "id_number", "department", "status", "gender", "page_number", "leave_date"]
+    show_columns = ["name", "former_name", "id_number", "gender", "birth_date", "ethnicity", "birthplace",
+                    "native_place", "education", "marital_status", "department", "occupation", "phone",
+                    "moved_from", "former_address", "move_in_date", "move_in_reason", "page_number", "status",
+                    "move_out_date", "move_out_to", "hire_date", "leave_date", "social_security_months",
+                    "residence_permit_years", "created_on", "changed_on"]
+    add_columns = FORM_COLUMNS
+    edit_columns = FORM_COLUMNS
+    add_form_extra_fields = _extra_fields()
+    edit_form_extra_fields = _extra_fields()
+    base_order = ("name", "asc")
+    formatters_columns = {
+        "id_number": f.fmt_id, "phone": f.fmt_phone, "gender": f.fmt_label(GENDERS),
+        "status": f.fmt_label(RESIDENT_STATUSES), "ethnicity": f.ETHNICITY, "education": f.EDUCATION,
+        "marital_status": f.MARITAL, "birth_date": f.fmt_date, "move_in_date": f.fmt_date,
+        "move_out_date": f.fmt_date, "hire_date": f.fmt_date, "leave_date": f.fmt_date,
+        "created_on": f.fmt_date, "changed_on": f.fmt_date,
+    }
+    show_template = "resident_show.html"
+
+    def pre_add(self, item: Resident) -> None:
+        """New residents start active; birth date and gender come from the ID number if empty."""
+        item.status = "active"
+        fill_from_id(item)
+
+    def pre_update(self, item: Resident) -> None:
+        """Keep derived fields in step with a corrected ID number."""
+        fill_from_id(item)
+
+    def prefill_form(self, form, pk) -> None:
+        """Opening the edit form shows full numbers, so it is logged like an unmask."""
+        audit.record_now(db.session, "unmask", object_type="Resident", object_id=pk, detail={"via": "edit"})
+
+    @expose("/unmask/<int:pk>", methods=["POST"])
+    @has_access
+    def unmask(self, pk):
+        """Show the resident with full ID and phone numbers; the unmask is written to the audit trail."""
+        if self.visible_item(pk) is None:
+            abort(404)
+        audit.record_now(db.session, "unmask", object_type="Resident", object_id=pk)
+        from flask import g
+
+        g.hk_unmasked = True
+        return self.show(pk)
+
+
+def register(appbuilder) -> None:
+    """Residents under 登记 (Register)."""
+    from .menu import REGISTER
+
+    appbuilder.add_view(ResidentView, "Residents", label=_l("Residents"), icon="fa-users", **REGISTER)

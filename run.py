@@ -1,0 +1,27 @@
+"""Start Hukou Desk: `python run.py` migrates/initialises the database and serves on HOST:PORT."""
+import os
+
+from app import create_app
+from app.db import migrate
+
+import config
+
+
+def main() -> None:
+    """Migrate first (FAB needs its tables), then build the app, bootstrap and serve."""
+    migrate(config.SQLALCHEMY_DATABASE_URI)
+    application = create_app()
+    with application.app_context():
+        from app.bootstrap import bootstrap
+
+        generated = bootstrap(os.environ.get("HUKOU_ADMIN_PASSWORD"))
+    if generated:
+        print(f"管理员账号 admin 的初始密码（仅显示这一次）: {generated}", flush=True)
+    application.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
+                    debug=False)
+
+
+app = None if __name__ == "__main__" else create_app()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Test fixtures: one migrated database per run (SQLite file or a fresh PostgreSQL database), the app,
+clients logged in as each role, and a small fixed world of departments, residents and users."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PASSWORD = "Test-pass-2026"
+_ips = itertools.count(1)
+
+
+def make_client(app):
+    """A test client with its own REMOTE_ADDR."""
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = next_ip()
+    return c
+
+
+def next_ip() -> str:
+    """A fresh client IP so the per-IP login rate limit never trips unrelated tests."""
+    n = next(_ips)
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """HUKOU_TEST_DATABASE_URL (PostgreSQL: a fresh database created and dropped here) or a SQLite file."""
+    base = os.environ.get("HUKOU_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"hukou_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from app.extensions import db
+    try:
+        db.session.remove()
+    except Exception:
+        pass
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app on the migrated test database, bootstrapped, with the fixed test world."""
+    from app import create_app
+    from app.bootstrap import bootstrap
+    from app.db import migrate
+
+    migrate(database_url)
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SERVER_NAME": "localhost",
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")), "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with application.app_context():
+        bootstrap(PASSWORD)
+        from tests.world import build_world
+
+        application.config["WORLD"] = build_world(PASSWORD)
+    yield application
+
+
+@pytest.fixture
+def world(app):
+    """Ids of the fixed test world (departments, residents, users)."""
+    return app.config["WORLD"]
+
+
+@pytest.fixture
+def client(app):
+    """An anonymous test client with its own IP."""
+    return make_client(app)
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token embedded in a FAB page."""
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert m, "no csrf token on the page"
+    return m.group(1)
+
+
+def web_login(app, username: str, password: str = PASSWORD):
+    """A test client logged into the web UI as `username`, with `.csrf` set."""
+    c = make_client(app)
+    page = c.get("/login/")
+    token = csrf_from(page.get_data(as_text=True))
+    r = c.post("/login/", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    c.csrf = token
+    return c
+
+
+def api_token(app, username: str, password: str = PASSWORD) -> dict:
+    """Authorization headers with a JWT for `username`."""
+    c = make_client(app)
+    r = c.post("/api/v1/security/login", json={"username": username, "password": password,
+                                                "provider": "db"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
+
+
+@pytest.fixture
+def login(app):
+    """login(role_user) → a logged-in web client."""
+    return lambda username, password=PASSWORD: web_login(app, username, password)
+
+
+@pytest.fixture
+def api(app):
+    """api(username) → (client, headers) for the REST API."""
+    def _api(username, password=PASSWORD):
+        return make_client(app), api_token(app, username, password)
+    return _api
