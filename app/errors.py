@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
@@ -29,15 +29,10 @@ def _respond(code: int, message: str):
     title = gettext(TITLES.get(code, "Error"))
     if _wants_json():
         return jsonify(message=message or title), code
+    appbuilder = current_app.appbuilder
+    # FAB's layout needs `appbuilder` in the context; FAB's own views pass it, plain render_template does not.
     return render_template("error.html", code=code, title=title, message=message,
-                           base_template=_base_template()), code
-
-
-def _base_template() -> str:
-    """FAB's base layout so error pages keep the menu."""
-    from flask import current_app
-
-    return current_app.appbuilder.base_template
+                           base_template=appbuilder.base_template, appbuilder=appbuilder), code
 
 
 def install_error_handlers(app: Flask) -> None:

@@ -37,7 +37,7 @@ def _fab_dir() -> Path:
 FAB_DIR = _fab_dir()
 FAB_PO = FAB_DIR / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None, "lazy_ngettext": (1, 2)}
 PY_METHOD = ("**.py", "python")
 TEMPLATE_METHOD = ("**/templates/**.html", "jinja2.ext:babel_extract")
 TEMPLATE_OPTIONS = {TEMPLATE_METHOD[0]: {"encoding": "utf-8"}}

@@ -36,7 +36,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "ArchiveRecord": {"read"},
     },
     "HR": {
-        "Resident": {"read", "write", "export"},
+        "Resident": {"read", "write", "unmask", "export"},
         "Application": {"read"},
         "Department": {"read", "write"},
     },
@@ -87,12 +87,25 @@ MENU_CATEGORIES = {
 }
 
 
+# Menu items that belong to one verb of a resource rather than to reading it.
+VERB_MENUS = {("Resident", "export"): "ResidentExports"}
+
+
+def resource_permissions(resource: str) -> list[str]:
+    """Every can_<verb> any role holds on a resource: the base_permissions of EVERY view and API sharing it
+    (FAB's permission sync deletes a resource's permissions that a view sharing it does not list)."""
+    verbs = {"read", "write", "delete"} | {v for grants in ROLES.values() for v in grants.get(resource, ())}
+    return sorted(f"can_{v}" for v in verbs)
+
+
 def fab_roles() -> dict[str, list[list[str]]]:
     """FAB_ROLES: anchored [view_menu regex, permission regex] pairs (unanchored regexes would match security views)."""
     out: dict[str, list[list[str]]] = {}
     for role, grants in ROLES.items():
         pairs = [[f"^{re.escape(res)}$", f"^can_({'|'.join(sorted(verbs))})$"] for res, verbs in grants.items()]
-        menus = {menu_name(r) for r in grants} | {cat for cat, members in MENU_CATEGORIES.items() if set(members) & set(grants)}
+        menus = {menu_name(r) for r in grants} | {cat for cat, members in MENU_CATEGORIES.items()
+                                                  if set(members) & set(grants)}
+        menus |= {menu for (res, verb), menu in VERB_MENUS.items() if verb in grants.get(res, ())}
         pairs.append([f"^({'|'.join(sorted(menus))})$", "^menu_access$"])
         pairs += [[f"^{view}$", f"^{perm}$"] for view, perm in SELF_SERVICE]
         out[role] = pairs

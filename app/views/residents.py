@@ -18,7 +18,7 @@ from . import formatters as f
 from .base import HukouInterface, HukouModelView
 
 LABELS = {
-    "name": _l("Name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
+    "name": _l("Full name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
     "birth_date": _l("Date of birth"), "birthplace": _l("Birthplace"), "native_place": _l("Native place"),
     "id_number": _l("ID number"), "education": _l("Education"), "marital_status": _l("Marital status"),
     "department": _l("Department"), "occupation": _l("Occupation"), "moved_from": _l("Moved in from"),

@@ -1,0 +1,1 @@
+"""Services: database-backed operations shared by screens and the REST API."""
