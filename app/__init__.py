@@ -11,6 +11,11 @@ from . import db as _db  # noqa: F401  (installs the SQLite pragmas and BEGIN IM
 log = logging.getLogger(__name__)
 
 
+def _blank_none(value: Any) -> Any:
+    """Templates print None as an empty cell, not the word "None"."""
+    return "" if value is None else value
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, database, FAB with our security manager, CSRF, views, API, CLI."""
     from flask_appbuilder import AppBuilder
@@ -24,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     app.config["FAB_CREATE_DB"] = False  # Alembic owns the schema
     app.json.ensure_ascii = False
+    app.jinja_env.finalize = _blank_none
     db.init_app(app)
     csrf.init_app(app)
     appbuilder = AppBuilder(indexview=HukouIndexView, update_perms=False)

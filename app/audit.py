@@ -84,8 +84,9 @@ def _changes(obj: ChangeLogged, deleted: bool = False) -> dict[str, list]:
 
 
 def _pk(obj) -> str:
-    """The primary key of an object as text."""
-    return ",".join(str(v) for v in inspect(obj).identity or ())
+    """The primary key of an object as text (read from the instance: new objects have no identity yet)."""
+    state = inspect(obj)
+    return ",".join(str(v) for v in state.mapper.primary_key_from_instance(obj))
 
 
 @event.listens_for(Session, "after_flush")

@@ -61,4 +61,7 @@ def bootstrap(admin_password: str | None = None) -> str | None:
     migrate(current_app.config["SQLALCHEMY_DATABASE_URI"])
     sync_permissions()
     seed_reference_data()
+    from .services.eligibility import seed_example_rules
+
+    seed_example_rules(db.session)
     return ensure_admin(admin_password)

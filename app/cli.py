@@ -1,4 +1,5 @@
 """`flask --app run hukou …` commands: init, demo, purge-audit."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,10 @@ import os
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from .audit_cli import purge_audit_cmd
+
 hukou_cli = AppGroup("hukou", help="Hukou Desk administration commands.")
+hukou_cli.add_command(purge_audit_cmd)
 
 
 @hukou_cli.command("init")

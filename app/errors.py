@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .domain.errors import DomainError
@@ -30,6 +32,9 @@ def _respond(code: int, message: str):
     if _wants_json():
         return jsonify(message=message or title), code
     appbuilder = current_app.appbuilder
+    if not hasattr(g, "user"):
+        # CSRFProtect (and other early before_request hooks) can fail before FAB sets g.user for the layout
+        g.user = current_user
     # FAB's layout needs `appbuilder` in the context; FAB's own views pass it, plain render_template does not.
     return render_template("error.html", code=code, title=title, message=message,
                            base_template=appbuilder.base_template, appbuilder=appbuilder), code
@@ -41,12 +46,15 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         desc = err.description if err.description and err.code not in (404, 500) else ""
+        desc = desc if _is_ours(desc) else ""
         if err.code == 413:
             mb = app.config.get("HUKOU_UPLOAD_MAX_MB")
             desc = gettext("The upload is larger than %(mb)s MB", mb=mb)
+        if isinstance(err, CSRFError):
+            desc = gettext("The form has expired or did not come from this site; reload the page and try again")
         if err.code == 429:
             desc = gettext("Too many attempts; please wait and try again")
-        return _respond(err.code or 500, desc if _is_ours(desc) else "")
+        return _respond(err.code or 500, desc)
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
@@ -55,6 +63,10 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         log.exception("unhandled error")
+        # The failed transaction (PostgreSQL: "current transaction is aborted") must not break the error page.
+        from .extensions import db
+
+        db.session.rollback()
         return _respond(500, "")
 
 

@@ -37,9 +37,11 @@ def explain_cases(app, world: BenchWorld) -> None:
             for case in CASES:
                 url = url_for_case(channel, case, world.filter_department)
                 timed_get(client, url, headers, log)  # warm caches so the kept log is a steady-state one
-                ms, _resp, count = timed_get(client, url, headers, log, keep=True)
+                ms, _cpu, _resp, count = timed_get(client, url, headers, log, keep=True)
                 print(f"\n=== {channel} {user_key} {case}: {ms:.1f} ms, {count} statements  {url}")
-                for statement, params in log.statements:
+                kept = list(log.statements)
+                log.reset()
+                for statement, params in kept:
                     print("  SQL:", " ".join(statement.split())[:400], params)
                     if "FROM resident" in statement:
                         for line in plan(engine, statement, params):

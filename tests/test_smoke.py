@@ -9,7 +9,31 @@ def test_login_page_is_chinese(client):
 
 def test_officer_lists_residents(login):
     c = login("t_officer")
-    r = c.get("/residentview/list/")
+    for name in ("张三", "李四"):
+        r = c.get(f"/residentview/list/?_flt_0_name={name}")
+        assert r.status_code == 200
+        assert name in r.get_data(as_text=True)
+
+
+def test_openapi_spec_served(api):
+    c, headers = api("t_officer")
+    r = c.get("/api/v1/_openapi", headers=headers)
     assert r.status_code == 200
-    body = r.get_data(as_text=True)
-    assert "张三" in body and "李四" in body
+    paths = r.get_json()["paths"]
+    assert "/api/v1/residents/" in paths and "/api/v1/applications/{pk}/transition" in paths
+
+
+def test_create_audit_row_has_object_id(app, world):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AuditLog, Department
+
+    with app.app_context():
+        d = Department(code="AUD1", name="审计测试部门")
+        db.session.add(d)
+        db.session.commit()
+        row = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "Department",
+                                                        AuditLog.action == "create")
+                                 .order_by(AuditLog.id.desc())).first()
+        assert row.object_id == str(d.id)

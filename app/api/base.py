@@ -1,9 +1,10 @@
 """The base of every REST API: row scope, whitelisted columns, Chinese 422s instead of 500s, masking."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext
@@ -20,6 +21,26 @@ from ..views.base import SCOPED, HukouInterface
 API_PERMISSIONS = {"get": "read", "get_list": "read", "info": "read", "post": "write", "put": "write",
                    "delete": "delete"}
 MASKERS = {"id_number": mask_id, "phone": mask_phone}
+# FAB's fixed English 400 texts → (msgid, names of the captured parts).
+FAB_400 = [
+    (re.compile(r"Invalid order by column: (.*)"), "Unknown sort column: %(col)s", ("col",)),
+    (re.compile(r"Filter column: (.*) not allowed to filter"), "This column cannot be filtered: %(col)s", ("col",)),
+    (re.compile(r"Filter operation: (.*) not allowed on column: (.*)"),
+     "Filter %(op)s cannot be used on column %(col)s", ("op", "col")),
+]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def translate_400(message: Any) -> str:
+    """FAB's English 400 message in the user's language (unknown texts become the generic 'Bad request')."""
+    text = str(message or "")
+    if _CJK.search(text):
+        return text
+    for pattern, msgid, names in FAB_400:
+        match = pattern.fullmatch(text)
+        if match:
+            return gettext(msgid, **dict(zip(names, match.groups())))
+    return gettext("Bad request")
 
 
 def translate_validation(messages: Any, labels: dict) -> dict:
@@ -45,6 +66,31 @@ class HukouModelRestApi(ModelRestApi):
     page_size = 25
     max_page_size = 100
 
+    def response_400(self, message: Any = None):
+        """FAB's 400 with its English texts translated (the original kept as `detail` for developers)."""
+        body = {"message": translate_400(message)}
+        if message and body["message"] != message:
+            body["detail"] = str(message)
+        return self.response(400, **body)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None) -> dict:
+        """FAB's _info field, without gettext('') (which returns the catalog header) for missing descriptions."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        if not self.label_columns.get(field.name):
+            info["label"] = field.name
+        return info
+
+    def _with_warnings(self, response):
+        """Add the request's non-blocking warnings (e.g. unknown region code) to a successful write."""
+        warnings = g.get("hk_warnings")
+        if warnings and getattr(response, "status_code", 0) in (200, 201) and response.is_json:
+            body = response.get_json()
+            body["warnings"] = warnings
+            return self.response(response.status_code, **body)
+        return response
+
     def _guarded(self, fn, *args) -> Any:
         """Run a FAB write and turn domain/database/validation failures into a clean 422 with rollback."""
         try:
@@ -65,7 +111,7 @@ class HukouModelRestApi(ModelRestApi):
             extra = sorted(set(request.json) - set(self.add_columns))
             if extra:
                 return self.response_422(message={k: [gettext("This field cannot be set")] for k in extra})
-        return self._translate_422(self._guarded(super().post_headless))
+        return self._with_warnings(self._translate_422(self._guarded(super().post_headless)))
 
     def put_headless(self, pk):
         """FAB's update, guarded; only edit_columns may be sent."""
@@ -73,7 +119,7 @@ class HukouModelRestApi(ModelRestApi):
             extra = sorted(set(request.json) - set(self.edit_columns))
             if extra:
                 return self.response_422(message={k: [gettext("This field cannot be set")] for k in extra})
-        return self._translate_422(self._guarded(super().put_headless, pk))
+        return self._with_warnings(self._translate_422(self._guarded(super().put_headless, pk)))
 
     def delete_headless(self, pk):
         """FAB's delete, guarded."""

@@ -1,22 +1,29 @@
 """/api/v1/residents/: the register over REST, with the same ID-number rule as the forms."""
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from ..domain import idnumber
+from ..forms import duplicate_id, note_warnings
 from ..i18n import render
 from ..models import Department, Resident
-from ..views.residents import LABELS, ResidentView, fill_from_id
+from ..views.residents import LABELS, OUT_OF_SCOPE, ResidentView, department_in_scope, fill_from_id
 from ..views.base import HukouInterface
 from .base import HukouModelRestApi
 
 
 def validate_id_number(value: str) -> None:
-    """Marshmallow validator: the one ID-number rule, with its Chinese message."""
+    """Marshmallow validator: the one ID-number rule and uniqueness (a PUT excludes its own row)."""
     result = idnumber.check(value)
     if not result.ok:
         raise ValidationError(render(result.errors[0]))
+    own = (request.view_args or {}).get("pk") if request.method == "PUT" else None
+    dup = duplicate_id(result.number, own)
+    if dup is not None:
+        raise ValidationError(render(dup))
+    note_warnings(result)
 
 
 def validate_gender(value: str) -> None:
@@ -73,9 +80,11 @@ class ResidentApi(HukouModelRestApi):
         self._consistent(item)
 
     def _consistent(self, item: Resident) -> None:
-        """Entered birth date / gender must match the ID number."""
+        """Entered birth date / gender must match the ID number; the department must be in the user's scope."""
         from ..domain.errors import DomainError
 
+        if not department_in_scope(item):
+            raise DomainError(OUT_OF_SCOPE)
         problems = idnumber.consistency(idnumber.check(item.id_number), item.birth_date, item.gender)
         if problems:
             raise DomainError(*problems)

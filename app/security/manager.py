@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 class HukouSecurityManager(SecurityManager):
     """Roles come from app.security.roles; failed logins lock the account; every login is audited."""
 
+    userstatschartview = None  # its chart loads Google Charts from the internet; intranets have none
+
     @staticmethod
     def create_builtin_roles():
         """The seven non-admin roles as anchored builtin-role regexes (Admin stays a DB role with every permission)."""
@@ -45,7 +47,8 @@ class HukouSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """FAB's DB login, refused while the account is locked; counts failures and locks after N in a row."""
-        user = self.find_user(username=username) if username else None
+        # FAB also accepts the e-mail address as the login name, so the lockout must follow it too.
+        user = (self.find_user(username=username) or self.find_user(email=username)) if username else None
         if user is not None and self.is_locked(user):
             self._audit_login(user.username, user.id, False, "locked")
             return None

@@ -78,6 +78,7 @@ SELF_SERVICE = [
     ("UserDBModelView", "resetmypassword"),
     ("UserDBModelView", "userinfoedit"),
     ("MenuApi", "can_get"),
+    ("OpenApi", "can_get"),
 ]
 
 MENU_CATEGORIES = {

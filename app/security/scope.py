@@ -89,3 +89,11 @@ def criteria(model, scope: Scope):
     if model in (PageLoan, Fee):
         return model.resident_id.in_(select(Resident.id).where(criteria(Resident, scope)))
     return None  # reference data (departments, material types, rules): permissions decide
+
+
+def resident_allowed(scope: Scope, department_id: int | None, resident_id: int | None = None) -> bool:
+    """Whether a resident row with these values lies inside the scope (so a scoped writer cannot move it out)."""
+    if scope.unit_wide:
+        return True
+    return department_id in scope.department_ids or (
+        resident_id is not None and resident_id == scope.resident_id)

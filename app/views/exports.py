@@ -35,7 +35,8 @@ def _row(r: Resident, full: bool) -> list:
 
 
 class ResidentExportView(BaseView):
-    """GET /residentexport/xlsx?department_id=&status= → the visible residents as .xlsx."""
+    """GET /residentexport/xlsx?department_id=&status=&unmask=1 → the visible residents as .xlsx
+    (numbers masked unless unmask=1 and the user holds can_unmask)."""
 
     route_base = "/residentexport"
     class_permission_name = "Resident"
@@ -57,7 +58,7 @@ class ResidentExportView(BaseView):
                     abort(400)
                 stmt = stmt.where(getattr(Resident, key) == (int(value) if key == "department_id" else value))
                 filters[key] = value
-        full = self.appbuilder.sm.has_access("can_unmask", "Resident")
+        full = request.args.get("unmask") == "1" and self.appbuilder.sm.has_access("can_unmask", "Resident")
         tmp = tempfile.TemporaryFile()
         rows = (_row(r, full) for r in db.session.scalars(stmt.execution_options(yield_per=2000)))
         count = write_xlsx(tmp, gettext("Residents"), [str(LABELS[c]) for c in COLUMNS], rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import g
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 
 from ..domain import codes
 from ..domain.masking import mask_id, mask_phone
@@ -26,12 +26,17 @@ def fmt_phone(value) -> str:
 
 
 def fmt_date(value) -> str:
-    """Dates as YYYY-MM-DD, datetimes as YYYY-MM-DD HH:MM."""
+    """Dates as YYYY-MM-DD; stored UTC datetimes as YYYY-MM-DD HH:MM in the office's time zone."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     return value or ""
+
+
+def fmt_bool(value) -> str:
+    """Yes / No in the user's language."""
+    return gettext("Yes") if value else gettext("No")
 
 
 def fmt_label(mapping: dict):

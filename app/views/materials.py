@@ -1,5 +1,234 @@
-"""Placeholder: screens of this module are being written."""
+"""Material screens: scoped list/show, upload from the application page, download, verify/stamp/return,
+delete, and the printable checklist (材料清单) per application type."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
+
+from .. import audit
+from ..dao import get_or_404
+from ..domain import files
+from ..domain.errors import DomainError
+from ..domain.workflow_table import TYPES
+from ..extensions import db
+from ..i18n import render_error
+from ..models import Application, Material
+from ..services import materials as svc
+from ..services.eligibility import stored_results
+from . import formatters as f
+from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
+
+LABELS = {
+    "application": _l("Application"), "material_type": _l("Material type"), "original_name": _l("File name"),
+    "size": _l("Size (bytes)"), "sha256": _l("SHA-256"), "kind": _l("File type"), "verified": _l("Verified"),
+    "stamped": _l("Stamped as true copy"), "verify_note": _l("Verification note"),
+    "returned_reason": _l("Return reason"), "verified_by": _l("Checked by"), "verified_at": _l("Checked at"),
+    "uploaded_at": _l("Uploaded at"),
+}
+
+
+def _local_next(default: str) -> str:
+    """The form's `next` if it is a path on this site (never another host), else `default`."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def send_material(material: Material):
+    """The file as an attachment with its original name, nosniff, no caching; the download is audited."""
+    path = svc.file_path(material)
+    if path is None or not path.is_file():
+        abort(404)  # a missing file is "not found", never a 500
+    audit.record(db.session, "download", object_type="Material", object_id=material.id,
+                 detail={"name": material.original_name, "application_id": material.application_id})
+    db.session.commit()
+    response = send_file(path, mimetype=files.ALLOWED.get(material.kind, "application/octet-stream"),
+                         conditional=False, etag=False, max_age=0)
+    response.headers["Content-Disposition"] = files.content_disposition(material.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _item_status(mats: list[Material]) -> tuple[str, str | None]:
+    """Status of one checklist line from its materials: verified > uploaded > returned > missing."""
+    if any(m.verified for m in mats):
+        return "verified", None
+    if any(not m.returned_reason for m in mats):
+        return "uploaded", None
+    if mats:
+        return "returned", mats[-1].returned_reason
+    return "missing", None
+
+
+def checklist_status(application: Application, mats: list[Material]) -> list[dict]:
+    """One line per checklist item: type, required, note, status (missing/uploaded/verified/returned), reason."""
+    lines = []
+    for item in svc.checklist_items(application.type):
+        of_type = [m for m in mats if m.material_type_id == item.material_type_id]
+        status, reason = _item_status(of_type)
+        lines.append({"material_type": item.material_type, "required": item.required, "note": item.note,
+                      "status": status, "reason": reason, "count": len(of_type)})
+    return lines
+
+
+class MaterialView(HukouModelView):
+    """Uploaded materials; rows are scoped through their application; no FAB add/edit form."""
+
+    datamodel = HukouInterface(Material)
+    class_permission_name = "Material"
+    base_permissions = ["can_read", "can_write", "can_verify"]
+    method_permission_name = {**READ_WRITE_PERMISSIONS, "upload": "write", "delete": "write",
+                              "download": "read", "verify": "verify", "stamp": "verify", "return_": "verify"}
+    list_title = _l("Materials")
+    show_title = _l("Material")
+    label_columns = LABELS
+    list_columns = ["application", "material_type", "original_name", "kind", "verified", "stamped", "uploaded_at"]
+    order_columns = ["original_name", "uploaded_at", "verified"]
+    search_columns = ["material_type", "original_name", "verified", "stamped"]
+    show_columns = ["application", "material_type", "original_name", "kind", "size", "sha256", "verified",
+                    "stamped", "verify_note", "returned_reason", "verified_by", "verified_at", "uploaded_at"]
+    base_order = ("uploaded_at", "desc")
+    formatters_columns = {"uploaded_at": f.fmt_date, "verified_at": f.fmt_date}
+    show_template = "material_show.html"
+
+    # FAB's add/edit forms would let anyone with write set storage names: uploads have their own endpoint.
+    def add(self):
+        """Not available: materials are uploaded from the application page."""
+        abort(404)
+
+    def edit(self, pk):
+        """Not available: verification has its own actions."""
+        abort(404)
+
+    def _back(self, material_or_app) -> str:
+        """Where to go after a POST: the page that sent it, else the material / list."""
+        default = (url_for(".show", pk=material_or_app.id) if isinstance(material_or_app, Material)
+                   else url_for(".list"))
+        return _local_next(default)
+
+    def _run(self, fn, *args, target):
+        """Run a service call; a refusal is flashed in Chinese, too-large uploads stay 413."""
+        try:
+            fn(*args)
+        except svc.UploadTooLarge:
+            raise
+        except DomainError as err:
+            flash(render_error(err), "danger")
+            return redirect(target)
+        return None
+
+    @expose("/upload/<int:app_id>", methods=["POST"])
+    @has_access
+    def upload(self, app_id: int):
+        """Upload one scan to a visible application (form fields material_type_id, file)."""
+        application = get_or_404(Application, app_id)
+        target = _local_next(url_for(".list"))
+        storage = request.files.get("file")
+        failed = self._run(svc.upload, application, request.form.get("material_type_id"),
+                           storage.filename if storage else None, storage.stream if storage else None,
+                           target=target)
+        if failed is None:
+            flash(gettext("The file was uploaded"), "success")
+        return failed or redirect(target)
+
+    @expose("/download/<int:pk>", methods=["GET"])
+    @has_access
+    def download(self, pk: int):
+        """The stored file under its original name (404 if not visible or missing on disk)."""
+        return send_material(get_or_404(Material, pk))
+
+    @expose("/verify/<int:pk>", methods=["POST"])
+    @has_access
+    def verify(self, pk: int):
+        """Mark the material verified, with an optional note."""
+        material = get_or_404(Material, pk)
+        target = self._back(material)
+        return self._run(svc.verify, material, request.form.get("note"), target=target) or redirect(target)
+
+    @expose("/stamp/<int:pk>", methods=["POST"])
+    @has_access
+    def stamp(self, pk: int):
+        """Mark the material verified and stamped 「与原件一致」."""
+        material = get_or_404(Material, pk)
+        target = self._back(material)
+        return self._run(svc.stamp, material, request.form.get("note"), target=target) or redirect(target)
+
+    @expose("/return/<int:pk>", methods=["POST"])
+    @has_access
+    def return_(self, pk: int):
+        """Return the material to the applicant with a reason."""
+        material = get_or_404(Material, pk)
+        target = self._back(material)
+        return (self._run(svc.return_material, material, request.form.get("reason"), target=target)
+                or redirect(target))
+
+    @expose("/delete/<int:pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk: int):
+        """Delete the material and its file (uploader while editable, or the officer)."""
+        material = get_or_404(Material, pk)
+        target = _local_next(url_for(".list"))
+        failed = self._run(svc.delete, material, target=self._back(material))
+        if failed is None:
+            flash(gettext("The material was deleted"), "success")
+        return failed or redirect(target)
+
+
+class ChecklistView(BaseView):
+    """材料清单: the printable list of materials per application type, for any signed-in user."""
+
+    route_base = "/checklist"
+    default_view = "index"
+
+    def _require_login(self):
+        """Anonymous users go to the login page."""
+        if not current_user.is_authenticated:
+            return redirect(url_for(current_app.appbuilder.sm.auth_view.endpoint + ".login"))
+        return None
+
+    @expose("/")
+    def index(self):
+        """Links to the checklist of every application type."""
+        return self._require_login() or self.render_template("checklist_print.html", app_type=None,
+                                                             types=TYPES, items=[], today=dt.date.today())
+
+    @expose("/<app_type>")
+    def show(self, app_type: str):
+        """The printable checklist of one application type."""
+        if app_type not in TYPES:
+            abort(404)
+        return self._require_login() or self.render_template(
+            "checklist_print.html", app_type=app_type, type_label=TYPES[app_type], types=TYPES,
+            items=svc.checklist_items(app_type), today=dt.date.today())
+
+
+def materials_panel(application: Application) -> dict:
+    """Everything application_materials.html shows: checklist status, missing items, rows with allowed buttons."""
+    mats = svc.materials_of(application)
+    rows = [{"m": m, "can_verify": svc.allowed(svc.check_may_verify, m),
+             "can_delete": svc.allowed(svc.check_may_delete, m)} for m in mats]
+    return {
+        "lines": checklist_status(application, mats), "missing": svc.missing_materials(application),
+        "rows": rows, "can_upload": svc.allowed(svc.check_may_upload, application),
+        "types": svc.checklist(application.type), "max_mb": current_app.config["HUKOU_UPLOAD_MAX_MB"],
+        "eligibility": stored_results(application), "fmt_date": f.fmt_date,
+    }
 
 
 def register(appbuilder) -> None:
-    """Nothing registered yet."""
+    """Materials under 申请 (Applications); the checklist page linked under the same menu item name."""
+    from .menu import APPLICATIONS
+
+    appbuilder.add_view(MaterialView, "Materials", label=_l("Materials"), icon="fa-paperclip", **APPLICATIONS)
+    appbuilder.add_view_no_menu(ChecklistView)
+    # Menu visibility follows the "Materials" menu permission (roles.py has no separate checklist menu).
+    appbuilder.add_link("Materials", href="/checklist/", label=_l("Material checklists"), icon="fa-list-alt",
+                        **APPLICATIONS)
+    current_app.add_template_global(materials_panel, "materials_panel")

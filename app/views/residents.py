@@ -1,21 +1,27 @@
 """Register screens: residents (常住人口登记表) with masked numbers and a logged unmask."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash, redirect
 from flask_appbuilder import expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import inspect
 from wtforms import DateField
 from wtforms.validators import Optional
 
 from .. import audit
 from ..domain import codes, idnumber
+from ..domain.errors import Message, N_
+from ..dao import visible
 from ..extensions import db
+from ..i18n import render
+from ..security.scope import current_scope, resident_allowed
 from ..forms import code_select, enum_select, id_number_field
 from ..models import Resident
 from ..models.resident import GENDERS, RESIDENT_STATUSES
 from . import formatters as f
-from .base import HukouInterface, HukouModelView
+from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 
 LABELS = {
     "name": _l("Full name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
@@ -39,13 +45,27 @@ FORM_COLUMNS = ["name", "former_name", "id_number", "gender", "birth_date", "eth
 def _extra_fields() -> dict:
     """Form fields that replace FAB's defaults: code selects, the ID validator, plain date inputs."""
     return {
-        "id_number": id_number_field(),
+        "id_number": id_number_field(unique_resident=True),
         "gender": enum_select(_l("Gender"), GENDERS, required=False),
         "ethnicity": code_select(_l("Ethnicity"), codes.ETHNICITY),
         "education": code_select(_l("Education"), codes.EDUCATION),
         "marital_status": code_select(_l("Marital status"), codes.MARITAL),
         "birth_date": DateField(_l("Date of birth"), validators=[Optional()]),
     }
+
+
+OUT_OF_SCOPE = Message("department_out_of_scope",
+                       N_("Department: you can only register residents of your own departments"))
+
+
+def department_in_scope(item: Resident) -> bool:
+    """A scoped writer (e.g. an approver given write) may not put a resident outside their departments."""
+    # A form sets the relationship, the API sets the column; whichever was changed in this request wins.
+    if inspect(item).attrs.department.history.has_changes():
+        dept_id = item.department.id if item.department is not None else None
+    else:
+        dept_id = item.department_id
+    return resident_allowed(current_scope(), dept_id, item.id)
 
 
 def fill_from_id(item: Resident) -> None:
@@ -62,6 +82,7 @@ class ResidentView(HukouModelView):
 
     datamodel = HukouInterface(Resident)
     class_permission_name = "Resident"
+    method_permission_name = {**READ_WRITE_PERMISSIONS, "mark_leaving": "write"}
     base_permissions = ["can_read", "can_write", "can_delete", "can_unmask", "can_export"]
     list_title = _l("Residents")
     show_title = _l("Resident")
@@ -93,12 +114,21 @@ class ResidentView(HukouModelView):
 
     def pre_add(self, item: Resident) -> None:
         """New residents start active; birth date and gender come from the ID number if empty."""
+        self._check_scope(item)
         item.status = "active"
         fill_from_id(item)
 
     def pre_update(self, item: Resident) -> None:
         """Keep derived fields in step with a corrected ID number."""
+        self._check_scope(item)
         fill_from_id(item)
+
+    @staticmethod
+    def _check_scope(item: Resident) -> None:
+        """Refuse (FAB flashes the text) a department outside the user's scope; drop the half-applied form."""
+        if not department_in_scope(item):
+            db.session.rollback()
+            raise ValueError(render(OUT_OF_SCOPE))
 
     def prefill_form(self, form, pk) -> None:
         """Opening the edit form shows full numbers, so it is logged like an unmask."""
@@ -115,6 +145,28 @@ class ResidentView(HukouModelView):
 
         g.hk_unmasked = True
         return self.show(pk)
+
+    @action("mark_leaving", _l("Mark as moving out"),
+            _l("Mark the selected residents as moving out?"), "fa-sign-out")
+    def mark_leaving(self, items):
+        """HR/officer: active residents who quit become 'leaving'; each change is change-logged."""
+        items = items if isinstance(items, list) else [items]
+        ids = [i.id for i in items]
+        # Re-read inside this (write-locked) transaction, scoped again and locked against workflow writes.
+        rows = db.session.scalars(visible(Resident).where(Resident.id.in_(ids))
+                                    .with_for_update(of=Resident)
+                                    .execution_options(populate_existing=True)).all()
+        changed = [r for r in rows if r.status == "active"]
+        for row in changed:
+            row.status = "leaving"
+            row.version = (row.version or 0) + 1
+        db.session.commit()
+        if changed:
+            flash(gettext("%(count)d resident(s) marked as moving out", count=len(changed)), "success")
+        skipped = sorted(r.name for r in rows if r not in changed)
+        if skipped:
+            flash(gettext("Not in household, left unchanged: %(names)s", names="、".join(skipped)), "warning")
+        return redirect(self.get_redirect())
 
 
 def register(appbuilder) -> None:

@@ -1,0 +1,318 @@
+"""Materials of an application: checklist, missing items, upload, verify / stamp / return, delete."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain import files
+from ..domain.errors import DomainError, Message, N_
+from ..domain.workflow_table import TYPES
+from ..extensions import db
+from ..models import Application, ChecklistItem, Material, MaterialType
+from ..models.base import utcnow
+from ..security.scope import current_scope
+
+APPLICANT_UPLOAD_STATUSES = frozenset({"draft", "needs_materials", "submitted"})
+UPLOADER_DELETE_STATUSES = frozenset({"draft", "needs_materials"})
+LOCKED_STATUSES = frozenset({"archived"})
+HEAD_BYTES = 1024
+CHUNK = 1 << 20
+_STORAGE_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+class MaterialForbidden(DomainError):
+    """The user may not do this to this material (wrong role, not theirs, or the status forbids it)."""
+
+    http_status = 403
+
+
+class UploadTooLarge(files.UploadRejected):
+    """The upload exceeds HUKOU_UPLOAD_MAX_MB."""
+
+    http_status = 413
+
+
+# --- checklist and missing items --------------------------------------------------------------------------
+
+def checklist_items(app_type: str) -> list[ChecklistItem]:
+    """The checklist rows of an application type, required first, then in checklist order."""
+    stmt = (select(ChecklistItem).where(ChecklistItem.app_type == app_type)
+            .order_by(ChecklistItem.required.desc(), ChecklistItem.id))
+    return list(db.session.scalars(stmt))
+
+
+def checklist(app_type: str) -> list[tuple[MaterialType, bool]]:
+    """(material type, required) for an application type, required first."""
+    return [(item.material_type, item.required) for item in checklist_items(app_type)]
+
+
+def materials_of(application: Application) -> list[Material]:
+    """The materials of an application, oldest first (fresh from the database)."""
+    stmt = select(Material).where(Material.application_id == application.id).order_by(Material.id)
+    return list(db.session.scalars(stmt))
+
+
+def missing_materials(application: Application) -> list[str]:
+    """Names of required material types of this application's type that have no verified material."""
+    verified = {m.material_type_id for m in materials_of(application) if m.verified}
+    return [mtype.name for mtype, required in checklist(application.type)
+            if required and mtype.id not in verified]
+
+
+# --- who may do what --------------------------------------------------------------------------------------
+
+def _sm():
+    """FAB's security manager of the running app."""
+    return current_app.appbuilder.sm
+
+
+def current_user():
+    """The user of this request (browser session or JWT)."""
+    return _sm().current_user
+
+
+def is_officer() -> bool:
+    """The officer (and Admin): whoever holds Material can_verify."""
+    return _sm().has_access("can_verify", "Material")
+
+
+def is_applicant(application: Application) -> bool:
+    """The employee whose own application this is, with Material write permission."""
+    return (current_scope().resident_id == application.resident_id
+            and _sm().has_access("can_write", "Material"))
+
+
+def _app_label(application: Application) -> str:
+    """How messages name an application."""
+    return f"#{application.id}"
+
+
+def _check_not_locked(application: Application) -> None:
+    """Materials of an archived application are frozen."""
+    if application.status in LOCKED_STATUSES:
+        raise MaterialForbidden(Message("material_application_archived", N_(
+            "Application %(app)s is archived; its materials can no longer be changed"),
+            {"app": _app_label(application)}))
+
+
+def check_may_upload(application: Application) -> None:
+    """Raise MaterialForbidden unless the user may upload to this application now."""
+    _check_not_locked(application)
+    if is_officer():
+        return
+    if not is_applicant(application):
+        raise MaterialForbidden(Message("material_upload_forbidden", N_(
+            "You may not upload materials to application %(app)s"), {"app": _app_label(application)}))
+    if application.status not in APPLICANT_UPLOAD_STATUSES:
+        raise MaterialForbidden(Message("material_upload_status", N_(
+            "Materials can be added to application %(app)s only while it is a draft, awaiting pre-review "
+            "or awaiting supplementary materials"), {"app": _app_label(application)}))
+
+
+def check_may_delete(material: Material) -> None:
+    """Raise MaterialForbidden unless the user may delete this material now."""
+    application = material.application
+    _check_not_locked(application)
+    if is_officer():
+        return
+    user = current_user()
+    if user is None or material.uploaded_by_id != user.id or not is_applicant(application):
+        raise MaterialForbidden(Message("material_delete_forbidden", N_(
+            "You may not delete material %(name)s"), {"name": material.original_name}))
+    if application.status not in UPLOADER_DELETE_STATUSES:
+        raise MaterialForbidden(Message("material_delete_status", N_(
+            "Material %(name)s can be deleted only while application %(app)s is a draft or awaiting "
+            "supplementary materials"), {"name": material.original_name, "app": _app_label(application)}))
+
+
+def check_may_verify(material: Material) -> None:
+    """Raise MaterialForbidden unless the user is the officer and the application is not archived."""
+    if not is_officer():
+        raise MaterialForbidden(Message("material_verify_forbidden", N_(
+            "Only the hukou officer may verify or return materials")))
+    _check_not_locked(material.application)
+
+
+def allowed(check, *args) -> bool:
+    """True when a check_may_* function passes (for showing buttons)."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True
+
+
+# --- upload -----------------------------------------------------------------------------------------------
+
+def _checklist_type(application: Application, material_type_id) -> MaterialType:
+    """The material type, which must be on the checklist of the application's type."""
+    try:
+        type_id = int(material_type_id)
+    except (TypeError, ValueError):
+        type_id = None
+    if type_id is not None:
+        for mtype, _required in checklist(application.type):
+            if mtype.id == type_id:
+                return mtype
+    mtype = db.session.get(MaterialType, type_id) if type_id is not None else None
+    if mtype is None:
+        raise DomainError(Message("material_type_unknown", N_("Material type: please choose a material type")))
+    raise DomainError(Message("material_type_not_in_checklist", N_(
+        "Material type %(material)s is not on the checklist of %(type)s applications"),
+        {"material": mtype.name, "type": TYPES.get(application.type, application.type)}))
+
+
+def _check(filename: str, head: bytes, size: int, max_bytes: int) -> tuple[str, str]:
+    """files.check_upload, with "too large" turned into a 413."""
+    try:
+        return files.check_upload(filename, head, size, max_bytes)
+    except files.UploadRejected as err:
+        if err.code == "upload_too_large":
+            raise UploadTooLarge(*err.messages) from None
+        raise
+
+
+def upload_folder() -> Path:
+    """UPLOAD_FOLDER (outside static/), created on first use."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX only; Windows cannot open directories)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _store(stream: BinaryIO, filename: str, head: bytes, max_bytes: int) -> tuple[str, str, int]:
+    """Copy to a temp name in UPLOAD_FOLDER, fsync, hash, rename; return (storage name, sha256, size)."""
+    folder = upload_folder()
+    name = files.storage_name()
+    tmp = folder / f".{name}.part"
+    try:
+        size = 0
+        with open(tmp, "xb") as out:
+            while block := stream.read(CHUNK):
+                size += len(block)
+                if size > max_bytes:  # the exact limit, whatever the request said its length was
+                    _check(filename, head, size, max_bytes)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        with open(tmp, "rb") as written:
+            digest, size = files.sha256_stream(written)
+        os.replace(tmp, folder / name)
+        _fsync_dir(folder)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return name, digest, size
+
+
+def _stream_size(stream: BinaryIO) -> int | None:
+    """The byte size of a seekable stream (rewound), or None."""
+    try:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def upload(application: Application, material_type_id, filename: str | None, stream: BinaryIO | None) -> Material:
+    """Store an uploaded scan for the application and commit its row; the file and the row exist both or neither."""
+    check_may_upload(application)
+    mtype = _checklist_type(application, material_type_id)
+    if stream is None or not filename:
+        raise files.UploadRejected(Message("upload_no_file", N_("File: please choose a file to upload")))
+    max_bytes = current_app.config["HUKOU_UPLOAD_MAX_MB"] * 1024 * 1024
+    known = _stream_size(stream)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    kind, shown = _check(filename, head, known if known is not None else len(head), max_bytes)
+    name, digest, size = _store(stream, filename, head, max_bytes)
+    user = current_user()
+    try:
+        material = Material(application_id=application.id, material_type_id=mtype.id, original_name=shown,
+                            storage_name=name, size=size, sha256=digest, kind=kind,
+                            uploaded_by_id=getattr(user, "id", None), uploaded_at=utcnow())
+        db.session.add(material)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        _remove(name)
+        raise
+    return material
+
+
+# --- verify / stamp / return / delete ---------------------------------------------------------------------
+
+def _mark(material: Material, verified: bool) -> None:
+    """Who checked it and when."""
+    material.verified = verified
+    material.verified_by_id = getattr(current_user(), "id", None)
+    material.verified_at = utcnow()
+
+
+def verify(material: Material, note: str | None = None, stamped: bool = False) -> Material:
+    """The officer checked the scan against the original; `stamped` = copy stamped 「与原件一致」."""
+    check_may_verify(material)
+    _mark(material, True)
+    material.stamped = bool(stamped or material.stamped)
+    material.returned_reason = None
+    if note is not None and note.strip():
+        material.verify_note = note.strip()[:500]
+    db.session.commit()
+    return material
+
+
+def stamp(material: Material, note: str | None = None) -> Material:
+    """Stamp the copy 「与原件一致」; a stamped copy is a verified one."""
+    return verify(material, note, stamped=True)
+
+
+def return_material(material: Material, reason: str | None) -> Material:
+    """Send a material back with a reason; it is no longer verified or stamped."""
+    check_may_verify(material)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(Message("material_return_reason", N_(
+            "Return of material %(name)s: a reason is required"), {"name": material.original_name}))
+    _mark(material, False)
+    material.stamped = False
+    material.returned_reason = reason[:500]
+    db.session.commit()
+    return material
+
+
+def file_path(material: Material) -> Path | None:
+    """Where the material's file lives, or None for a storage name that is not ours."""
+    if not _STORAGE_NAME.fullmatch(material.storage_name or ""):
+        return None
+    return Path(current_app.config["UPLOAD_FOLDER"]) / material.storage_name
+
+
+def _remove(name: str) -> None:
+    """Delete a stored file if it is there."""
+    (Path(current_app.config["UPLOAD_FOLDER"]) / name).unlink(missing_ok=True)
+
+
+def delete(material: Material) -> None:
+    """Delete the row, then the file (a failed commit leaves both)."""
+    check_may_delete(material)
+    name = material.storage_name
+    db.session.delete(material)
+    db.session.commit()
+    if _STORAGE_NAME.fullmatch(name or ""):
+        _remove(name)

@@ -1,0 +1,38 @@
+"""Home page dashboard: leavers not moved out, scoped per user."""
+import datetime as dt
+
+import pytest
+
+from app.domain.idnumber import make_id
+from app.extensions import db
+from app.models import Resident
+
+
+@pytest.fixture
+def leaver(app, world):
+    """A dept_b resident who left 90 days ago and is still active."""
+    with app.app_context():
+        birth = dt.date(1988, 3, 3)
+        r = Resident(name="赵离职", gender="M", birth_date=birth, id_number=make_id("320102", birth, 911),
+                     department_id=world["dept_b"], status="active",
+                     leave_date=dt.date.today() - dt.timedelta(days=90))
+        db.session.add(r)
+        db.session.commit()
+        yield r.id
+        db.session.delete(db.session.get(Resident, r.id))
+        db.session.commit()
+
+
+def test_officer_sees_leaver(login, leaver):
+    body = login("t_officer").get("/").get_data(as_text=True)
+    assert "已离职未迁出" in body and "赵离职" in body
+
+
+def test_other_department_approver_does_not(login, leaver):
+    body = login("t_approver_a").get("/").get_data(as_text=True)
+    assert "已离职未迁出" in body and "赵离职" not in body
+
+
+def test_anonymous_gets_login_prompt(client):
+    body = client.get("/").get_data(as_text=True)
+    assert "/login/" in body and "已离职未迁出" not in body
