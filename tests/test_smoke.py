@@ -37,3 +37,17 @@ def test_create_audit_row_has_object_id(app, world):
                                                         AuditLog.action == "create")
                                  .order_by(AuditLog.id.desc())).first()
         assert row.object_id == str(d.id)
+
+
+def test_api_integrity_conflict_is_422_not_500(app):
+    """A unique clash that slips past validation (a race) is a clean Chinese 422, not FAB's 500."""
+    from sqlalchemy.exc import IntegrityError
+
+    def clash():
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    api_view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "ResidentApi")
+    with app.test_request_context("/api/v1/residents/", method="POST"):
+        r = api_view._guarded(clash)
+    assert r.status_code == 422
+    assert r.get_json()["message"] == "该修改与已有数据冲突"

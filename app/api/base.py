@@ -9,6 +9,7 @@ from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..dao import get_visible
@@ -101,7 +102,8 @@ class HukouModelRestApi(ModelRestApi):
         except ValidationError as err:
             db.session.rollback()
             return self.response_422(message=translate_validation(err.messages, self.label_columns))
-        except DatabaseException:
+        except (DatabaseException, IntegrityError):
+            # FAB 5.3 re-raises a bare SQLAlchemyError from add/edit; an integrity error is the user's conflict
             db.session.rollback()
             return self.response_422(message=gettext("The change conflicts with existing data"))
 
