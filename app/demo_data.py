@@ -186,7 +186,7 @@ def ethnicity(rng: random.Random, region: str) -> str:
 
 
 def years_ago(day: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` earlier (28 Feb for 29 Feb)."""
+    """The same calendar day `years` earlier (later when negative; 28 Feb stands in for 29 Feb)."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:

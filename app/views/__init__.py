@@ -1,9 +1,9 @@
 """Screen registration: each domain module has a register(appbuilder) that adds its views to the menu."""
 from __future__ import annotations
 
-from . import applications, audit_log, exports, materials, org, records, residents, settings
+from . import applications, audit_log, exports, lookup, materials, org, records, residents, settings
 
-MODULES = (residents, exports, org, applications, materials, records, settings, audit_log)
+MODULES = (residents, lookup, exports, org, applications, materials, records, settings, audit_log)
 
 
 def register(appbuilder) -> None:

@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 
 from ..domain.errors import DomainError
 from ..domain.workflow import ACTIONS, STATUSES, TYPES, NotVisible, transition_for
@@ -22,6 +22,7 @@ from ..forms import enum_select
 from ..i18n import render_error
 from ..models import Application, ApplicationHistory, ArchiveRecord, Resident
 from ..services import workflow as wf
+from .lookup import ResidentPickerField
 from ..services.effects import CHANGEABLE
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
@@ -65,7 +66,8 @@ fmt_bool = f.fmt_bool
 
 def _form_fields() -> dict:
     """Type as a select of translated labels, requested changes as a JSON text area."""
-    return {"type": enum_select(_l("Application type"), TYPES),
+    return {"resident": ResidentPickerField(_l("Applicant"), validators=[DataRequired()]),
+            "type": enum_select(_l("Application type"), TYPES),
             "change_json": TextAreaField(_l("Requested changes"), description=CHANGES_HINT,
                                          widget=BS3TextAreaFieldWidget(), validators=[Optional()])}
 
@@ -162,7 +164,6 @@ class ApplicationView(HukouModelView):
     edit_columns = EDIT_COLUMNS
     add_form_extra_fields = _form_fields()
     edit_form_extra_fields = {"change_json": _form_fields()["change_json"]}
-    add_form_query_rel_fields = {"resident": SCOPED}
     search_form_extra_fields = {"resident": StringField(_l("Applicant name"), widget=BS3TextFieldWidget()),
                                 "type": enum_select(_l("Application type"), TYPES, required=False),
                                 "status": enum_select(_l("Status"), STATUSES, required=False)}

@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import BooleanField
+from wtforms.validators import DataRequired
 
 from ..dao import visible
 from ..domain.errors import DomainError, Message, N_
@@ -16,6 +17,7 @@ from ..i18n import render_error
 from ..models import Application, Department, Resident, User, UserDepartment, UserResident
 from . import formatters as f
 from .base import HukouInterface, HukouModelView
+from .lookup import ResidentPickerField
 
 LABELS = {
     "code": _l("Department code"), "name": _l("Department name"), "active": _l("Active"),
@@ -167,6 +169,8 @@ class UserResidentView(HukouModelView):
     search_columns = ["user"]
     order_columns: list[str] = []
     formatters_columns = {"user": lambda u: _user_label(u) if u else ""}
+    add_form_extra_fields = {"resident": ResidentPickerField(_l("Resident name"), validators=[DataRequired()])}
+    edit_form_extra_fields = add_form_extra_fields
 
     def _check_unique(self, item: UserResident, adding: bool) -> None:
         """A user links to one resident and a resident to one user; messages name them."""

@@ -23,6 +23,7 @@ from ..models.records import FEE_KINDS, FEE_STATUSES
 from ..models.resident import RESIDENT_STATUSES
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
+from .lookup import ResidentPickerField
 from .org import ShownError
 
 LABELS = {
@@ -166,6 +167,7 @@ class LoanListWidget(ListWidget):
 def _loan_fields() -> dict:
     """Dates default to today / today + HUKOU_LOAN_DAYS; deposit to HUKOU_LOAN_DEPOSIT."""
     return {
+        "resident": ResidentPickerField(_l("Resident name"), validators=[DataRequired(), Loanable()]),
         "lent_on": DateField(_l("Lent on"), default=today, validators=[DataRequired()]),
         "due_on": DateField(_l("Due on"), default=default_due, validators=[DataRequired()]),
         "deposit": DecimalField(_l("Deposit"), default=default_deposit, places=2,
@@ -192,10 +194,8 @@ class PageLoanView(HukouModelView):
     search_columns = ["purpose", "lent_on", "due_on", "returned_on"]
     order_columns = ["lent_on", "due_on", "returned_on"]
     base_order = ("due_on", "asc")
-    add_form_query_rel_fields = {"resident": SCOPED}
-    validators_columns = {"resident": [Loanable()]}
     add_form_extra_fields = _loan_fields()
-    edit_form_extra_fields = {k: v for k, v in _loan_fields().items() if k != "lent_on"}
+    edit_form_extra_fields = {k: v for k, v in _loan_fields().items() if k not in ("lent_on", "resident")}
     formatters_columns = {"lent_on": f.fmt_date, "due_on": f.fmt_date, "returned_on": f.fmt_date}
     list_widget = LoanListWidget
 
@@ -232,7 +232,8 @@ class PageLoanView(HukouModelView):
 
 def _fee_fields() -> dict:
     """Kind as a translated select; amount non-negative."""
-    return {"kind": enum_select(_l("Fee kind"), FEE_KINDS),
+    return {"resident": ResidentPickerField(_l("Resident name"), validators=[DataRequired()]),
+            "kind": enum_select(_l("Fee kind"), FEE_KINDS),
             "amount": DecimalField(_l("Amount"), places=2, validators=[DataRequired(message=_l(
                 "Enter the amount")), not_negative])}
 
@@ -256,9 +257,8 @@ class FeeView(HukouModelView):
     search_columns = ["status", "kind", "due_on", "paid_on", "amount"]
     order_columns = ["kind", "amount", "status", "due_on", "paid_on"]
     base_order = ("due_on", "desc")
-    add_form_query_rel_fields = {"resident": SCOPED}
     add_form_extra_fields = _fee_fields()
-    edit_form_extra_fields = _fee_fields()
+    edit_form_extra_fields = {k: v for k, v in _fee_fields().items() if k != "resident"}
     formatters_columns = {"kind": f.fmt_label(FEE_KINDS), "status": f.fmt_label(FEE_STATUSES),
                           "due_on": f.fmt_date, "paid_on": f.fmt_date}
 
