@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.errors import N_
@@ -47,7 +47,12 @@ class PageLoan(ChangeLogged, Model):
     """The household page lent to a member and (later) returned."""
 
     __tablename__ = "page_loan"
-    __table_args__ = (Index("ix_loan_open", "returned_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_loan_open", "returned_on", "due_on"),
+        # one page per member: at most one open loan per resident, whatever races the checks miss
+        Index("uq_loan_one_open", "resident_id", unique=True, sqlite_where=text("returned_on IS NULL"),
+              postgresql_where=text("returned_on IS NULL")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True, nullable=False)
     application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..dao import get_visible
@@ -102,6 +103,16 @@ def transition(app_id, action: str, user, comment: str | None = None, override_r
     comment = _clean("comment", comment)
     override_reason = _clean("override_reason", override_reason)
     archive_location = _clean("archive_location", archive_location)
+    try:
+        return _apply(app_id, action, user, comment, override_reason, archive_location)
+    except IntegrityError as err:  # a unique index caught a race the checks could not see (e.g. two open loans)
+        raise NotPossible(Message("conflict_just_now", N_(
+            "Application %(id)s conflicts with a change made just now; reload it and try again."),
+            {"id": app_id})) from err
+
+
+def _apply(app_id, action: str, user, comment, override_reason, archive_location) -> Done:
+    """The transaction of transition(): load, decide, claim, record, apply effects."""
     session = db.session
     with write_transaction(session):
         application = load_visible(app_id, user)
