@@ -12,8 +12,14 @@ log = logging.getLogger(__name__)
 
 
 def _blank_none(value: Any) -> Any:
-    """Templates print None as an empty cell, not the word "None"."""
-    return "" if value is None else value
+    """Templates print None as an empty cell and booleans as 是/否, never the words None/True/False."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        from flask_babel import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    return value
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

@@ -57,6 +57,7 @@ class ResidentApi(HukouModelRestApi):
     add_columns = WRITE_COLUMNS
     edit_columns = WRITE_COLUMNS
     order_columns = ["name", "birth_date", "hire_date", "leave_date", "status", "id"]
+    base_order = ("name", "asc")  # a stable order that the (department_id, name, id) index serves
     search_columns = ["name", "id_number", "department_id", "status", "gender", "leave_date"]
     validators_columns = {"id_number": validate_id_number, "gender": validate_gender}
 

@@ -6,6 +6,8 @@ import logging
 
 from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserGroupModelView
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..models import LoginLock
@@ -15,9 +17,17 @@ from .roles import fab_roles
 log = logging.getLogger(__name__)
 
 
+class HukouGroupModelView(UserGroupModelView):
+    """FAB's group screen with labels (FAB leaves its column headers untranslated)."""
+
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+
+
 class HukouSecurityManager(SecurityManager):
     """Roles come from app.security.roles; failed logins lock the account; every login is audited."""
 
+    groupmodelview = HukouGroupModelView
     userstatschartview = None  # its chart loads Google Charts from the internet; intranets have none
 
     @staticmethod

@@ -44,8 +44,19 @@ BULK = ("pass_review", "dept_approve", "leader_approve", "enter", "complete")
 # Buttons drawn as dangerous; actions whose form asks for an override or a cabinet location.
 DANGER = frozenset({"reject", "dept_reject", "leader_reject", "police_reject", "withdraw"})
 CONFIRM = _l("Apply this step to every selected application?")
-CHANGES_HINT = _l('JSON, e.g. {"marital_status": "20", "phone": "13800138000"}; fields: %(fields)s',
-                  fields=", ".join(CHANGEABLE))
+class _ChangesHint:
+    """The requested-changes help text, with each field code followed by its label in the user's language."""
+
+    def __str__(self) -> str:
+        fields = "，".join(f"{code}（{label}）" for code, (label, *_rest) in CHANGEABLE.items())
+        return gettext('JSON, e.g. {"marital_status": "20", "phone": "13800138000"}; fields: %(fields)s',
+                       fields=fields)
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+CHANGES_HINT = _ChangesHint()
 
 
 def fmt_changes(value) -> str:
