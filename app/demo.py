@@ -317,7 +317,7 @@ def records(ctx: Ctx, plans: list[dd.Plan], app_ids: list[int], people: list[dic
         files += [(row["storage_name"], row.pop("_code")) for row in rows]
     _bulk(Material, materials)
     archives = _archive_records(ctx, plans, app_ids)
-    loans, fees = _loans(ctx, plans, app_ids, resident_ids)
+    loans, fees = loan_rows(ctx, plans, app_ids, resident_ids)
     fees += _fees(ctx, plans, app_ids, people, resident_ids)
     _bulk(PageLoan, loans)
     _bulk(Fee, fees)
@@ -391,10 +391,15 @@ def _archive_records(ctx: Ctx, plans: list[dd.Plan], app_ids: list[int]) -> list
     return rows
 
 
-def _loans(ctx: Ctx, plans: list[dd.Plan], app_ids: list[int],
+def loan_rows(ctx: Ctx, plans: list[dd.Plan], app_ids: list[int],
            resident_ids: list[int]) -> tuple[list[dict], list[dict]]:
-    """A page loan per completed page-borrowing (returned once archived; some overdue), plus deposits."""
+    """A page loan per completed page-borrowing (returned once archived; some overdue), plus deposits.
+
+    A resident has at most one open loan (the page is in one place): later loans of a resident whose page is
+    still out count as returned.
+    """
     loans, fees = [], []
+    out: set[int] = set()
     for plan, app_id in zip(plans, app_ids):
         done = plan.time_of("completed")
         if plan.type != "borrow_page" or done is None:
@@ -409,6 +414,10 @@ def _loans(ctx: Ctx, plans: list[dd.Plan], app_ids: list[int],
             returned = None
         else:
             returned = back
+        if returned is None and plan.person in out:
+            returned = min(back, ctx.today)
+        elif returned is None:
+            out.add(plan.person)
         rid = resident_ids[plan.person]
         loans.append({"resident_id": rid, "application_id": app_id, "purpose": plan.reason, "lent_on": lent,
                       "due_on": due, "returned_on": returned, "deposit": ctx.deposit or None, "note": None})

@@ -119,6 +119,7 @@ def _cumulative(pairs: tuple[tuple[str, int], ...]) -> tuple[tuple[str, ...], tu
 def regions_by_year(first: int, last: int) -> dict[int, tuple[list[str], list[str]]]:
     """For each birth year, the (current, retired) region codes a person born then may carry."""
     def fits(lo: int | None, hi: int | None, year: int) -> bool:
+        """True when the code was in use in that year."""
         return (lo or 0) <= year <= (hi or 9999)
 
     return {year: ([code for code, lo, hi in REGIONS if hi is None and fits(lo, hi, year)],

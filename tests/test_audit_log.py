@@ -88,11 +88,11 @@ def test_audit_date_range_filter(app, login):
 
 
 def test_audit_detail_is_readable(app, login):
-    """The detail JSON is shown as 'column: old → new' lines, not raw JSON."""
+    """The detail JSON is shown as 'column label: old → new' lines, not raw JSON."""
     detail = json.dumps({"status": ["unpaid", "paid"], "note": "核对无误"}, ensure_ascii=False)
     row = add_row(app, detail=detail)
     body = login("t_admin").get(f"/auditlogview/show/{row}").get_data(as_text=True)
-    assert "status: unpaid → paid" in body and "note: 核对无误" in body
+    assert "状态: unpaid → paid" in body and "备注: 核对无误" in body
     assert '{"status"' not in body
 
 

@@ -36,3 +36,31 @@ def test_other_department_approver_does_not(login, leaver):
 def test_anonymous_gets_login_prompt(client):
     body = client.get("/").get_data(as_text=True)
     assert "/login/" in body and "已离职未迁出" not in body
+
+
+def test_resident_page_lists_applications_loans_and_materials(app, login, world):
+    """The resident page has tabs for their applications and loans and a materials panel."""
+    from app.models import Application, Material
+
+    with app.app_context():
+        a = Application(type="certificate", status="draft", resident_id=world["res_b"],
+                        department_id=world["dept_b"], reason="页面测试")
+        db.session.add(a)
+        db.session.flush()
+        m = Material(application_id=a.id, material_type_id=1, original_name="户口页测试.pdf",
+                     storage_name="x" * 32 + "resident_page", size=1, sha256="0" * 64, kind="pdf")
+        db.session.add(m)
+        db.session.commit()
+        aid, mid = a.id, m.id
+    try:
+        body = login("t_officer").get(f"/residentview/show/{world['res_b']}").get_data(as_text=True)
+        assert "ApplicationView" in body and "PageLoanView" in body  # the related tabs
+        assert "页面测试" in body or f"#{aid}" in body
+        assert "户口页测试.pdf" in body
+        other = login("t_approver_a").get(f"/residentview/show/{world['res_b']}")
+        assert other.status_code == 404
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Material, mid))
+            db.session.delete(db.session.get(Application, aid))
+            db.session.commit()

@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import random
 import re
 from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -187,7 +189,7 @@ def test_completed_page_loans_exist_and_archived_ones_are_returned(app, demo):
             PageLoan.application_id.in_([a.id for a in apps])))}
         assert set(loans) == {a.id for a in apps}
         assert all(loans[a.id].returned_on for a in apps if a.status == "archived")
-        assert any(loan.returned_on is None and loan.due_on < loan.lent_on.today() for loan in loans.values())
+        assert any(loan.returned_on is None and loan.due_on < dt.date.today() for loan in loans.values())
 
 
 def test_material_files_exist_with_their_hash(app, demo):
@@ -207,7 +209,8 @@ def test_users_roles_and_links(app, demo):
         users = {name: sm.find_user(username=name) for name in DEMO_USERS}
         for name, role in DEMO_USERS.items():
             assert users[name] is not None and role in {r.name for r in users[name].roles}, name
-        depts = [set(db.session.scalars(select(UserDepartment.department_id).where(UserDepartment.user_id == users[n].id)))
+        links = select(UserDepartment.department_id)
+        depts = [set(db.session.scalars(links.where(UserDepartment.user_id == users[n].id)))
                  for n in ("approver1", "approver2")]
         assert depts[0] and depts[1] and not depts[0] & depts[1]
         own = [db.session.get(UserResident, users[n].id) for n in ("employee1", "employee2")]
@@ -280,3 +283,20 @@ def test_ordinary_inserts_still_get_fresh_ids_after_the_bulk_load(app, demo):
         db.session.flush()
         assert probe.id > top
         db.session.rollback()
+
+
+def test_a_shared_resident_never_has_two_open_loans():
+    """Small demos share residents between applications; the page can still be out only once."""
+    from app.demo import Ctx, loan_rows
+    from app.demo_data import Plan, shortest_paths, timeline
+
+    now = dt.datetime(2026, 6, 1, 9, 0)
+    ctx = Ctx(rng=random.Random(3), now=now, today=now.date(), depts={}, users={}, approvers={},
+              material_types={}, loan_days=15, deposit=Decimal("300"))
+    plans = [Plan("borrow_page", shortest_paths("borrow_page")[("completed", False)], person=0, overdue=True)
+             for _ in range(3)]
+    for plan in plans:
+        timeline(ctx.rng, now, plan, ctx.loan_days)
+    loans, deposits = loan_rows(ctx, plans, [11, 12, 13], [42])
+    assert len(loans) == 3 and sum(loan["returned_on"] is None for loan in loans) == 1
+    assert [d["status"] for d in deposits].count("paid") == 1  # the others were refunded on return

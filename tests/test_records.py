@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.domain.idnumber import make_id
 from app.extensions import db
@@ -40,8 +40,13 @@ def new_resident(app, dept_id: int, status: str = "active", name: str = "周九"
 
 def new_loan(app, resident_id: int, purpose: str = "办理护照", due: dt.date | None = None,
              returned: dt.date | None = None) -> int:
-    """A loan row written directly (as the workflow would)."""
+    """A loan row written directly (as the workflow would); an earlier open loan of the resident is closed
+    first, because the database allows one open loan per resident."""
     with app.app_context():
+        if returned is None:
+            db.session.execute(update(PageLoan).where(PageLoan.resident_id == resident_id,
+                                                      PageLoan.returned_on.is_(None))
+                               .values(returned_on=TODAY - dt.timedelta(days=1)))
         loan = PageLoan(resident_id=resident_id, purpose=purpose, lent_on=TODAY - dt.timedelta(days=20),
                         due_on=due or TODAY + dt.timedelta(days=5), returned_on=returned)
         db.session.add(loan)
@@ -278,7 +283,7 @@ def test_loan_list_puts_open_first_and_highlights_overdue(app, login, world):
     new_loan(app, world["res_a"], purpose=f"{tag}已还", returned=TODAY - dt.timedelta(days=1),
              due=TODAY - dt.timedelta(days=30))
     new_loan(app, world["res_a"], purpose=f"{tag}逾期", due=TODAY - dt.timedelta(days=2))
-    new_loan(app, world["res_a"], purpose=f"{tag}未到期", due=TODAY + dt.timedelta(days=9))
+    new_loan(app, world["res_a2"], purpose=f"{tag}未到期", due=TODAY + dt.timedelta(days=9))  # one open loan each
     body = login("t_officer").get(f"/pageloanview/list/?_flt_0_purpose={tag}").get_data(as_text=True)
     rows = re.findall(r"(?s)<tr( class=\"[^\"]*\")?>(.*?)</tr>", body)
     marks = {p: cls for cls, row in rows for p in ("已还", "逾期", "未到期") if f"{tag}{p}" in row}

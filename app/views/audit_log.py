@@ -78,11 +78,6 @@ def fmt_detail(raw: str | None) -> Markup | str:
     return Markup("<br>").join(escape(line) for line in lines)
 
 
-def fmt_success(value) -> str:
-    """Yes / No in the user's language."""
-    return gettext("Yes") if value else gettext("No")
-
-
 class AuditLogView(HukouModelView):
     """Who did what, when, from where, and whether it succeeded; filter by action, user, object, date."""
 
@@ -98,7 +93,7 @@ class AuditLogView(HukouModelView):
     search_columns = ["action", "username", "user_id", "object_type", "object_id", "success", "at", "ip"]
     order_columns = ["at", "username", "action", "object_type"]
     base_order = ("at", "desc")
-    formatters_columns = {"at": f.fmt_date, "detail": fmt_detail, "success": fmt_success,
+    formatters_columns = {"at": f.fmt_date, "detail": fmt_detail, "success": f.fmt_bool,
                           "action": f.fmt_label(ACTIONS), "object_type": f.fmt_label(OBJECT_TYPES),
                           "username": fmt_user}
 

@@ -11,17 +11,19 @@ from wtforms import DateField
 from wtforms.validators import Optional
 
 from .. import audit
+from ..dao import visible
 from ..domain import codes, idnumber
 from ..domain.errors import Message, N_
-from ..dao import visible
 from ..extensions import db
-from ..i18n import render
-from ..security.scope import current_scope, resident_allowed
 from ..forms import code_select, enum_select, id_number_field
-from ..models import Resident
+from ..i18n import render
+from ..models import Application, Material, Resident
 from ..models.resident import GENDERS, RESIDENT_STATUSES
+from ..security.scope import current_scope, resident_allowed
 from . import formatters as f
+from .applications import ApplicationView
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
+from .records import PageLoanView
 
 LABELS = {
     "name": _l("Full name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
@@ -111,6 +113,7 @@ class ResidentView(HukouModelView):
         "created_on": f.fmt_date, "changed_on": f.fmt_date,
     }
     show_template = "resident_show.html"
+    related_views = [ApplicationView, PageLoanView]  # the resident page lists their applications and loans
 
     def pre_add(self, item: Resident) -> None:
         """New residents start active; birth date and gender come from the ID number if empty."""
@@ -169,8 +172,19 @@ class ResidentView(HukouModelView):
         return redirect(self.get_redirect())
 
 
+def resident_materials(resident_id: int, limit: int = 50) -> list[Material]:
+    """Materials of a resident's applications that the current user may see, newest first."""
+    stmt = (visible(Material).join(Application, Material.application_id == Application.id)
+            .where(Application.resident_id == resident_id).order_by(Material.uploaded_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
 def register(appbuilder) -> None:
-    """Residents under 登记 (Register)."""
+    """Residents under 登记 (Register); resident_show.html lists the materials through resident_materials()."""
+    from flask import current_app
+
     from .menu import REGISTER
+
+    current_app.add_template_global(resident_materials, "resident_materials")
 
     appbuilder.add_view(ResidentView, "Residents", label=_l("Residents"), icon="fa-users", **REGISTER)
