@@ -14,6 +14,7 @@ from ..models import Application, Resident
 from ..services import workflow as wf
 from ..views.applications import LABELS
 from ..views.base import HukouInterface
+from ..security.roles import resource_permissions
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 ADD_COLUMNS = ["type", "resident_id", "reason", "destination", "pathway", "city", "planned_date", "change_json"]
@@ -56,7 +57,7 @@ class ApplicationApi(HukouModelRestApi):
     resource_name = "applications"
     datamodel = HukouInterface(Application)
     class_permission_name = "Application"
-    base_permissions = ["can_read", "can_write", "can_transition"]
+    base_permissions = resource_permissions("Application")
     method_permission_name = {**API_PERMISSIONS, "transition": "transition"}
     scoped_refs = {"resident_id": Resident}
     label_columns = {**LABELS, "resident_id": LABELS["resident"], "department_id": LABELS["department"],

@@ -11,6 +11,7 @@ from ..models import Application, Material
 from ..services import materials as svc
 from ..views.base import HukouInterface
 from ..views.materials import LABELS, send_material
+from ..security.roles import resource_permissions
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 UPLOAD_FIELDS = frozenset({"application_id", "material_type_id", "file"})
@@ -43,7 +44,7 @@ class MaterialApi(HukouModelRestApi):
     resource_name = "materials"
     datamodel = HukouInterface(Material)
     class_permission_name = "Material"
-    base_permissions = ["can_read", "can_write", "can_verify"]
+    base_permissions = resource_permissions("Material")
     method_permission_name = {**API_PERMISSIONS, "delete": "write", "file": "read", "verify": "verify",
                               "stamp": "verify", "return_": "verify"}
     include_route_methods = {"get", "get_list", "info", "post", "delete", "file", "verify", "stamp", "return_"}

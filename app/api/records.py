@@ -12,6 +12,7 @@ from ..models import Fee, PageLoan, Resident
 from ..views.base import HukouInterface
 from ..views.records import (LABELS, PageLoanView, check_loan, default_deposit, default_due, return_loan,
                              today)
+from ..security.roles import resource_permissions
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 API_LABELS = {**LABELS, "resident_id": LABELS["resident"], "application_id": LABELS["application"]}
@@ -78,7 +79,7 @@ class FeeApi(HukouModelRestApi):
     resource_name = "fees"
     datamodel = HukouInterface(Fee)
     class_permission_name = "Fee"
-    base_permissions = ["can_read"]
+    base_permissions = resource_permissions("Fee")
     include_route_methods = {"get", "get_list", "info"}
     label_columns = API_LABELS
     list_columns = ["id", "resident_id", "resident.name", "application_id", "kind", "amount", "status",

@@ -92,11 +92,27 @@ MENU_CATEGORIES = {
 VERB_MENUS = {("Resident", "export"): "ResidentExports"}
 
 
+# Every permission a resource has. All views and APIs sharing a resource must declare exactly this list as
+# base_permissions: FAB's permission sync deletes a resource's permissions that any of them leaves out.
+RESOURCE_VERBS: dict[str, tuple[str, ...]] = {
+    "Resident": ("read", "write", "delete", "unmask", "export"),
+    "Application": ("read", "write", "transition", "export"),
+    "Material": ("read", "write", "verify"),
+    "Department": ("read", "write", "delete"),
+    "PageLoan": ("read", "write"),
+    "Fee": ("read", "write"),
+    "ArchiveRecord": ("read", "write"),
+    "MaterialType": ("read", "write"),
+    "EligibilityRule": ("read", "write"),
+    "AuditLog": ("read",),
+    "UserDepartment": ("read", "write", "delete"),
+    "UserResident": ("read", "write", "delete"),
+}
+
+
 def resource_permissions(resource: str) -> list[str]:
-    """Every can_<verb> any role holds on a resource: the base_permissions of EVERY view and API sharing it
-    (FAB's permission sync deletes a resource's permissions that a view sharing it does not list)."""
-    verbs = {"read", "write", "delete"} | {v for grants in ROLES.values() for v in grants.get(resource, ())}
-    return sorted(f"can_{v}" for v in verbs)
+    """The base_permissions every view and API of `resource` declares."""
+    return [f"can_{verb}" for verb in RESOURCE_VERBS[resource]]
 
 
 def fab_roles() -> dict[str, list[list[str]]]:

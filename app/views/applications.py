@@ -24,6 +24,7 @@ from ..models import Application, ApplicationHistory, ArchiveRecord, Resident
 from ..services import workflow as wf
 from .lookup import ResidentPickerField
 from ..services.effects import CHANGEABLE
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
 from .org import ShownError
@@ -157,7 +158,7 @@ class ApplicationView(HukouModelView):
 
     datamodel = ApplicationInterface(Application)
     class_permission_name = "Application"
-    base_permissions = ["can_read", "can_write", "can_transition"]
+    base_permissions = resource_permissions("Application")
     method_permission_name = {**READ_WRITE_PERMISSIONS, "transition": "transition",
                               **{f"bulk_{name}": "transition" for name in BULK}}
     list_title = _l("Applications")

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from ..domain.errors import N_
 from ..models import AuditLog
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import HukouInterface, HukouModelView
 
@@ -83,7 +84,7 @@ class AuditLogView(HukouModelView):
 
     datamodel = HukouInterface(AuditLog)
     class_permission_name = "AuditLog"
-    base_permissions = ["can_read"]
+    base_permissions = resource_permissions("AuditLog")
     include_route_methods = {"list", "show"}
     list_title = _l("Audit trail")
     show_title = _l("Audit entry")

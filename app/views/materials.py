@@ -20,6 +20,7 @@ from ..i18n import render_error
 from ..models import Application, Material
 from ..services import materials as svc
 from ..services.eligibility import stored_results
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 
@@ -83,7 +84,7 @@ class MaterialView(HukouModelView):
 
     datamodel = HukouInterface(Material)
     class_permission_name = "Material"
-    base_permissions = ["can_read", "can_write", "can_verify"]
+    base_permissions = resource_permissions("Material")
     method_permission_name = {**READ_WRITE_PERMISSIONS, "upload": "write", "delete": "write",
                               "download": "read", "verify": "verify", "stamp": "verify", "return_": "verify"}
     list_title = _l("Materials")

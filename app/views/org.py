@@ -15,6 +15,7 @@ from ..domain.errors import DomainError, Message, N_
 from ..extensions import db
 from ..i18n import render_error
 from ..models import Application, Department, Resident, User, UserDepartment, UserResident
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import HukouInterface, HukouModelView
 from .lookup import ResidentPickerField
@@ -80,7 +81,7 @@ class DepartmentView(HukouModelView):
 
     datamodel = HukouInterface(Department)
     class_permission_name = "Department"
-    base_permissions = ["can_read", "can_write", "can_delete"]
+    base_permissions = resource_permissions("Department")
     list_title = _l("Departments")
     show_title = _l("Department")
     add_title = _l("Add department")
@@ -129,7 +130,7 @@ class UserDepartmentView(HukouModelView):
     datamodel = SQLAInterface(UserDepartment)  # composite key: FAB's own COUNT, not HukouInterface's
     class_permission_name = "UserDepartment"
     base_filters: list = []  # link rows are not row-scoped; the permission is Admin's alone
-    base_permissions = ["can_read", "can_write", "can_delete"]
+    base_permissions = resource_permissions("UserDepartment")
     exclude_route_methods = {"edit"}
     list_title = _l("Approver departments")
     show_title = _l("Approver department")
@@ -158,7 +159,7 @@ class UserResidentView(HukouModelView):
     datamodel = SQLAInterface(UserResident)
     class_permission_name = "UserResident"
     base_filters: list = []
-    base_permissions = ["can_read", "can_write", "can_delete"]
+    base_permissions = resource_permissions("UserResident")
     list_title = _l("Employee residents")
     show_title = _l("Employee resident")
     add_title = _l("Link a user to their resident record")

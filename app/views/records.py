@@ -21,6 +21,7 @@ from ..i18n import render
 from ..models import ArchiveRecord, Fee, PageLoan, Resident
 from ..models.records import FEE_KINDS, FEE_STATUSES
 from ..models.resident import RESIDENT_STATUSES
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
 from .lookup import ResidentPickerField
@@ -180,7 +181,7 @@ class PageLoanView(HukouModelView):
 
     datamodel = LoanInterface(PageLoan)
     class_permission_name = "PageLoan"
-    base_permissions = ["can_read", "can_write"]
+    base_permissions = resource_permissions("PageLoan")
     method_permission_name = {**READ_WRITE_PERMISSIONS, "return_page": "write"}
     list_title = _l("Page loans")
     show_title = _l("Page loan")
@@ -243,7 +244,7 @@ class FeeView(HukouModelView):
 
     datamodel = HukouInterface(Fee)
     class_permission_name = "Fee"
-    base_permissions = ["can_read", "can_write"]
+    base_permissions = resource_permissions("Fee")
     method_permission_name = {**READ_WRITE_PERMISSIONS, "pay": "write", "refund": "write", "waive": "write"}
     list_title = _l("Fees")
     show_title = _l("Fee")
@@ -320,7 +321,7 @@ class ArchiveRecordView(HukouModelView):
 
     datamodel = HukouInterface(ArchiveRecord)
     class_permission_name = "ArchiveRecord"
-    base_permissions = ["can_read"]
+    base_permissions = resource_permissions("ArchiveRecord")
     include_route_methods = {"list", "show"}
     list_title = _l("Archive records")
     show_title = _l("Archive record")

@@ -20,6 +20,7 @@ from ..i18n import render
 from ..models import Application, Material, Resident
 from ..models.resident import GENDERS, RESIDENT_STATUSES
 from ..security.scope import current_scope, resident_allowed
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .applications import ApplicationView
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
@@ -85,7 +86,7 @@ class ResidentView(HukouModelView):
     datamodel = HukouInterface(Resident)
     class_permission_name = "Resident"
     method_permission_name = {**READ_WRITE_PERMISSIONS, "mark_leaving": "write"}
-    base_permissions = ["can_read", "can_write", "can_delete", "can_unmask", "can_export"]
+    base_permissions = resource_permissions("Resident")
     list_title = _l("Residents")
     show_title = _l("Resident")
     add_title = _l("Add resident")

@@ -16,6 +16,7 @@ from ..domain.workflow_table import TYPES
 from ..extensions import db
 from ..i18n import render
 from ..models import ChecklistItem, EligibilityRule, MaterialType
+from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 
@@ -54,7 +55,7 @@ class ChecklistItemView(PostOnlyDelete, HukouModelView):
 
     datamodel = HukouInterface(ChecklistItem)
     class_permission_name = "MaterialType"
-    base_permissions = ["can_read", "can_write"]
+    base_permissions = resource_permissions("MaterialType")
     method_permission_name = WRITE_DELETES
     list_title = _l("Checklist items")
     show_title = _l("Checklist item")
@@ -99,7 +100,7 @@ class MaterialTypeView(HukouModelView):
 
     datamodel = HukouInterface(MaterialType)
     class_permission_name = "MaterialType"
-    base_permissions = ["can_read", "can_write"]
+    base_permissions = resource_permissions("MaterialType")
     list_title = _l("Material types")
     show_title = _l("Material type")
     add_title = _l("Add material type")
@@ -187,7 +188,7 @@ class EligibilityRuleView(PostOnlyDelete, HukouModelView):
 
     datamodel = HukouInterface(EligibilityRule)
     class_permission_name = "EligibilityRule"
-    base_permissions = ["can_read", "can_write"]
+    base_permissions = resource_permissions("EligibilityRule")
     method_permission_name = WRITE_DELETES
     list_title = _l("Eligibility rules")
     show_title = _l("Eligibility rule")
