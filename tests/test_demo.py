@@ -287,8 +287,7 @@ def test_ordinary_inserts_still_get_fresh_ids_after_the_bulk_load(app, demo):
 
 def test_a_shared_resident_never_has_two_open_loans():
     """Small demos share residents between applications; the page can still be out only once."""
-    from app.demo import Ctx, loan_rows
-    from app.demo_data import Plan, shortest_paths, timeline
+    from app.demo import Ctx, Plan, loan_rows, shortest_paths, timeline
 
     now = dt.datetime(2026, 6, 1, 9, 0)
     ctx = Ctx(rng=random.Random(3), now=now, today=now.date(), depts={}, users={}, approvers={},

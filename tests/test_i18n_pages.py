@@ -69,8 +69,32 @@ def model_views(app):
             if isinstance(v, ModelView) and type(v).__name__ not in SKIP_VIEWS]
 
 
-def test_pages_have_no_english(app, login):
-    c = login("t_admin")
+@pytest.fixture(scope="module")
+def quiet_app(tmp_path_factory):
+    """A separate app on its own fresh SQLite database with only the fixed world, so that the rows other
+    tests leave behind (English test names, random codes) cannot be mistaken for untranslated interface text."""
+    from app import create_app
+    from app.bootstrap import bootstrap
+    from app.db import migrate
+    from tests.conftest import PASSWORD
+    from tests.world import build_world
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'i18n.db'}"
+    migrate(url)
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost",
+                              "RATELIMIT_STORAGE_URI": "memory://",
+                              "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("i18n_uploads"))})
+    with application.app_context():
+        bootstrap(PASSWORD)
+        build_world(PASSWORD)
+    return application
+
+
+def test_pages_have_no_english(quiet_app):
+    from tests.conftest import web_login
+
+    app = quiet_app
+    c = web_login(app, "t_admin")
     pages = ["/", "/users/userinfo/", "/checklist/"]
     for view, base in model_views(app):
         pages.append(f"{base}/list/")

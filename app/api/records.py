@@ -9,10 +9,10 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..i18n import render_error
 from ..models import Fee, PageLoan, Resident
-from ..views.base import HukouInterface
-from ..views.records import (LABELS, PageLoanView, check_loan, default_deposit, default_due, return_loan,
-                             today)
 from ..security.roles import resource_permissions
+from ..services.records import check_loan, default_deposit, default_due, return_loan, today
+from ..views.base import HukouInterface
+from ..views.records import LABELS, PageLoanView
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 API_LABELS = {**LABELS, "resident_id": LABELS["resident"], "application_id": LABELS["application"]}

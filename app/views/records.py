@@ -1,29 +1,23 @@
-"""Page loans (户口页借用), fees (挂靠费/押金) and archive records (档案), plus the writes they share with the API."""
+"""Page loans (户口页借用), fees (挂靠费/押金) and archive records (档案): the screens."""
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
-
-from flask import current_app, flash, url_for
+from flask import flash, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select, update
 from wtforms import DateField, DecimalField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
-from .. import audit
 from ..domain.errors import DomainError, Message, N_
-from ..extensions import db
 from ..forms import enum_select
 from ..i18n import render
-from ..models import ArchiveRecord, Fee, PageLoan, Resident
+from ..models import ArchiveRecord, Fee, PageLoan
 from ..models.records import FEE_KINDS, FEE_STATUSES
-from ..models.resident import RESIDENT_STATUSES
 from ..security.roles import resource_permissions
+from ..services.records import check_loan, default_deposit, default_due, loan_problem, move_fee, return_loan, today
 from . import formatters as f
-from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
+from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 from .lookup import ResidentPickerField
 from .org import ShownError
 
@@ -35,96 +29,6 @@ LABELS = {
     "year": _l("Year"), "seq": _l("Sequence"), "location": _l("Cabinet location"),
     "created_at": _l("Archived at"), "application.resident": _l("Resident name"),
 }
-# name → (from status, to status, msgid of the refusal)
-FEE_MOVES = {
-    "pay": ("unpaid", "paid", N_("Fee #%(id)s cannot be recorded as paid: its status is %(status)s")),
-    "refund": ("paid", "refunded", N_("Fee #%(id)s cannot be refunded: its status is %(status)s")),
-    "waive": ("unpaid", "waived", N_("Fee #%(id)s cannot be waived: its status is %(status)s")),
-}
-
-
-def today() -> dt.date:
-    """The local calendar day (loans and payments are dated by the office's day)."""
-    return dt.date.today()
-
-
-def default_due() -> dt.date:
-    """Today plus HUKOU_LOAN_DAYS."""
-    return today() + dt.timedelta(days=current_app.config["HUKOU_LOAN_DAYS"])
-
-
-def default_deposit() -> Decimal | None:
-    """The configured loan deposit (HUKOU_LOAN_DEPOSIT), None if unset or unreadable."""
-    try:
-        return Decimal(str(current_app.config.get("HUKOU_LOAN_DEPOSIT") or "0"))
-    except InvalidOperation:
-        return None
-
-
-def loan_problem(resident: Resident) -> Message | None:
-    """Why `resident` cannot borrow the page now (not in the household, or a page still out), else None."""
-    if resident.status != "active":
-        return Message("resident_not_active", N_(
-            "%(name)s is not in the household (status: %(status)s); the page cannot be lent"),
-            {"name": resident.name, "status": RESIDENT_STATUSES.get(resident.status, resident.status)})
-    with db.session.no_autoflush:
-        open_loan = db.session.scalar(select(PageLoan.lent_on).where(
-            PageLoan.resident_id == resident.id, PageLoan.returned_on.is_(None)).limit(1))
-    if open_loan is not None:
-        return Message("loan_open", N_(
-            "%(name)s has not returned the page lent on %(lent_on)s; record the return first"),
-            {"name": resident.name, "lent_on": open_loan.isoformat()})
-    return None
-
-
-def check_loan(loan: PageLoan, resident: Resident | None) -> None:
-    """All rules of a new or edited loan; raises DomainError with every problem found."""
-    problems = []
-    if resident is not None and loan.id is None:
-        problem = loan_problem(resident)
-        if problem:
-            problems.append(problem)
-    if loan.lent_on and loan.due_on and loan.due_on < loan.lent_on:
-        problems.append(Message("due_before_lent", N_("The due date must not be before the lending date")))
-    if loan.deposit is not None and loan.deposit < 0:
-        problems.append(Message("deposit_negative", N_("Deposit must not be negative")))
-    if problems:
-        raise DomainError(*problems)
-
-
-def return_loan(loan_id: int, on: dt.date | None = None) -> dt.date:
-    """Mark a loan returned (conditional UPDATE, so two clicks return it once), audit it, commit."""
-    on = on or today()
-    result = db.session.execute(update(PageLoan).where(PageLoan.id == loan_id, PageLoan.returned_on.is_(None))
-                                .values(returned_on=on).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(Message("loan_already_returned", N_("Page loan #%(id)s was already returned"),
-                                  {"id": loan_id}))
-    audit.record(db.session, "return_page", object_type="PageLoan", object_id=loan_id,
-                 detail={"returned_on": [None, on.isoformat()]})
-    db.session.commit()
-    return on
-
-
-def move_fee(fee_id: int, move: str) -> None:
-    """Apply a fee status change (pay / refund / waive) only from its expected status; audit it; commit."""
-    src, dst, refusal = FEE_MOVES[move]
-    values: dict = {"status": dst}
-    if move == "pay":
-        values["paid_on"] = today()
-    result = db.session.execute(update(Fee).where(Fee.id == fee_id, Fee.status == src).values(**values)
-                                .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        status = db.session.scalar(select(Fee.status).where(Fee.id == fee_id))
-        raise DomainError(Message(f"fee_cannot_{move}", refusal,
-                                  {"id": fee_id, "status": FEE_STATUSES.get(status, status)}))
-    detail = {"status": [src, dst]}
-    if move == "pay":
-        detail["paid_on"] = [None, values["paid_on"].isoformat()]
-    audit.record(db.session, f"fee_{move}", object_type="Fee", object_id=fee_id, detail=detail)
-    db.session.commit()
 
 
 class Loanable:
