@@ -37,6 +37,7 @@ RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
 RATELIMIT_HEADERS_ENABLED = True
 HUKOU_LOCKOUT_FAILURES = int(os.environ.get("HUKOU_LOCKOUT_FAILURES", "5"))
 HUKOU_LOCKOUT_MINUTES = int(os.environ.get("HUKOU_LOCKOUT_MINUTES", "15"))
+HUKOU_TRUSTED_PROXIES = int(os.environ.get("HUKOU_TRUSTED_PROXIES", "0"))  # reverse proxies in front of the app
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("HUKOU_SECURE_COOKIES", "0") == "1"

@@ -34,6 +34,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.config["FAB_CREATE_DB"] = False  # Alembic owns the schema
+    proxies = int(app.config.get("HUKOU_TRUSTED_PROXIES", 0))
+    if proxies:  # behind the unit's reverse proxy: per-IP login limits and audit IPs need the client address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.json.ensure_ascii = False
     app.jinja_env.finalize = _blank_none
     db.init_app(app)

@@ -51,3 +51,27 @@ def test_api_integrity_conflict_is_422_not_500(app):
         r = api_view._guarded(clash)
     assert r.status_code == 422
     assert r.get_json()["message"] == "该修改与已有数据冲突"
+
+
+def test_trusted_proxy_gives_client_ip_to_audit(tmp_path):
+    """With HUKOU_TRUSTED_PROXIES=1 the audit trail records the X-Forwarded-For client, not the proxy."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.bootstrap import bootstrap
+    from app.db import migrate
+    from app.extensions import db
+    from app.models import AuditLog
+
+    url = f"sqlite:///{tmp_path / 'proxy.db'}"
+    migrate(url)
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "HUKOU_TRUSTED_PROXIES": 1,
+                              "RATELIMIT_STORAGE_URI": "memory://", "UPLOAD_FOLDER": str(tmp_path)})
+    with application.app_context():
+        bootstrap("Proxy-pass-1")
+    c = application.test_client()
+    c.post("/api/v1/security/login", json={"username": "admin", "password": "wrong", "provider": "db"},
+           headers={"X-Forwarded-For": "192.0.2.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with application.app_context():
+        row = db.session.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).first()
+        assert row.ip == "192.0.2.7"
