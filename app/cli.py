@@ -1,4 +1,4 @@
-"""`flask --app run hukou …` commands: init, demo, purge-audit."""
+"""`flask --app run hukou …` commands: init, demo, purge-audit, backup."""
 
 from __future__ import annotations
 
@@ -39,3 +39,17 @@ def demo_cmd(password: str, residents: int, seed: int) -> None:
     summary = load_demo(password=password, residents=residents, seed=seed)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
+
+
+@hukou_cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_cmd(destination: str) -> None:
+    """Write a consistent copy of the SQLite database to DESTINATION (safe while the app is running)."""
+    from .backup import backup_sqlite
+
+    try:
+        rows = backup_sqlite(destination)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"backup written to {destination} ({rows} residents)")

@@ -195,3 +195,21 @@ def test_limiter_storage_comes_from_config(app):
     other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True,
                         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6399/0"})  # never connected here
     assert type(other.appbuilder.sm.limiter.storage).__name__ == "RedisStorage"
+
+
+def test_password_change_ends_other_sessions(app, login):
+    """Changing one's password keeps this browser signed in and signs out every other copy of the account."""
+    import uuid
+
+    sm = app.appbuilder.sm
+    name = f"pw_{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        sm.add_user(name, "改密", "测试", f"{name}@example.test", sm.find_role("Leader"), password=PASSWORD)
+    here, elsewhere = login(name), login(name)
+    assert elsewhere.get("/residentview/list/").status_code == 200
+    r = here.post("/resetmypassword/form", data={"password": "New-pass-2026!", "conf_password": "New-pass-2026!",
+                                                  "csrf_token": here.csrf})
+    assert r.status_code == 302
+    assert here.get("/residentview/list/").status_code == 200
+    gone = elsewhere.get("/residentview/list/")
+    assert gone.status_code == 302 and "/login" in gone.headers["Location"]

@@ -39,6 +39,17 @@ def _on_logout(_app, user) -> None:
         db.session.commit()
 
 
+def revoke_sessions(user_id: int, keep_current: bool = False) -> int:
+    """Revoke a user's open server-side sessions (all, or all but this request's); returns how many."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    token = session.get(SESSION_KEY) if keep_current else None
+    if token:
+        stmt = stmt.where(LoginSession.token_hash != _hash(token))
+    count = db.session.execute(stmt.values(revoked_at=utcnow())).rowcount
+    db.session.commit()
+    return count
+
+
 def _check_session() -> None:
     """Log out a cookie whose server-side session is missing or revoked (e.g. copied before logout)."""
     if not current_user.is_authenticated:

@@ -42,6 +42,13 @@ class HukouSecurityManager(SecurityManager):
         if api is not None and getattr(api, "blueprint", None) is not None:
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
 
+    def reset_password(self, userid, password) -> None:
+        """Change the password, then end the user's other browser sessions (a thief's copy stops working)."""
+        super().reset_password(userid, password)
+        from .hooks import revoke_sessions
+
+        revoke_sessions(int(userid), keep_current=True)
+
     def _lock_row(self, user_id: int) -> LoginLock:
         """The lockout row of a user, created on first use."""
         row = self.session.get(LoginLock, user_id)
