@@ -2,10 +2,12 @@
 clients logged in as each role, and a small fixed world of departments, residents and users."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -28,28 +30,35 @@ def next_ip() -> str:
     return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """HUKOU_TEST_DATABASE_URL (PostgreSQL: a fresh database created and dropped here) or a SQLite file."""
+@contextlib.contextmanager
+def scratch_database(folder: Path, prefix: str = "hukou_test"):
+    """An empty database of this run's kind: a SQLite file in `folder`, or (HUKOU_TEST_DATABASE_URL is
+    PostgreSQL) a fresh database next to the configured one, dropped afterwards."""
     base = os.environ.get("HUKOU_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{folder / (prefix + '.db')}"
         return
-    name = f"hukou_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from app.extensions import db
     try:
-        db.session.remove()
-    except Exception:
-        pass
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        from app.extensions import db
+        with contextlib.suppress(Exception):
+            db.session.remove()
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The session's test database (see scratch_database)."""
+    with scratch_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
