@@ -27,9 +27,12 @@ def merge(tsv_paths: list[str]) -> int:
             if not msgid or not msgstr:
                 continue
             current = catalog.get(msgid)
-            if current is None or current.string != msgstr or current.fuzzy:
+            if current is None:
                 catalog.add(msgid, msgstr)
-                catalog[msgid].flags.discard("fuzzy")
+                changed += 1
+            elif current.string != msgstr or current.fuzzy:
+                current.string = msgstr  # Catalog.add would keep the old string of an existing entry
+                current.flags.discard("fuzzy")
                 changed += 1
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=120, sort_output=False)

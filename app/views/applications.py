@@ -1,19 +1,16 @@
 """Application screens: scoped list with bulk workflow actions, show page with buttons and timeline, self-service."""
 from __future__ import annotations
 
-import json
-
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import StringField
 
 from ..domain.errors import DomainError
 from ..domain.workflow import ACTIONS, STATUSES, TYPES, NotVisible, transition_for
@@ -22,10 +19,10 @@ from ..forms import enum_select
 from ..i18n import render_error
 from ..models import Application, ApplicationHistory, ArchiveRecord, Resident
 from ..services import workflow as wf
-from .lookup import ResidentPickerField
-from ..services.effects import CHANGEABLE
 from ..security.roles import resource_permissions
 from . import formatters as f
+from .application_forms import (CHANGE_FIELDS, add_form_fields, apply_changes, change_inputs, fmt_changes,
+                                prefill_changes, take_changes)
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
 from .org import ShownError
 
@@ -39,49 +36,14 @@ LABELS = {
     "completed_at": _l("Completed at"), "created_by": _l("Entered by"), "created_on": _l("Created"),
     "changed_on": _l("Changed"), "version": _l("Version"),
 }
-EDIT_COLUMNS = ["reason", "destination", "pathway", "planned_date", "change_json"]
+EDIT_COLUMNS = ["reason", "destination", "pathway", "planned_date", *CHANGE_FIELDS]
 # Bulk steps on the list; each runs the one transition service per row (archive needs a location: single only).
 BULK = ("pass_review", "dept_approve", "leader_approve", "enter", "complete")
 # Buttons drawn as dangerous; actions whose form asks for an override or a cabinet location.
 DANGER = frozenset({"reject", "dept_reject", "leader_reject", "police_reject", "withdraw"})
 CONFIRM = _l("Apply this step to every selected application?")
-class _ChangesHint:
-    """The requested-changes help text, with each field code followed by its label in the user's language."""
-
-    def __str__(self) -> str:
-        fields = "，".join(f"{code}（{label}）" for code, (label, *_rest) in CHANGEABLE.items())
-        return gettext('JSON, e.g. {"marital_status": "20", "phone": "13800138000"}; fields: %(fields)s',
-                       fields=fields)
-
-    def __html__(self) -> str:
-        return str(self)
-
-
-CHANGES_HINT = _ChangesHint()
-
-
-def fmt_changes(value) -> str:
-    """Requested changes as 'label: value' pairs."""
-    try:
-        data = json.loads(value) if value else {}
-    except ValueError:
-        return value or ""
-    if not isinstance(data, dict):
-        return value
-    return "；".join(f"{CHANGEABLE[k][0] if k in CHANGEABLE else k}：{v if v is not None else ''}"
-                    for k, v in data.items())
-
-
 local_time = f.fmt_date
 fmt_bool = f.fmt_bool
-
-
-def _form_fields() -> dict:
-    """Type as a select of translated labels, requested changes as a JSON text area."""
-    return {"resident": ResidentPickerField(_l("Applicant"), validators=[DataRequired()]),
-            "type": enum_select(_l("Application type"), TYPES),
-            "change_json": TextAreaField(_l("Requested changes"), description=CHANGES_HINT,
-                                         widget=BS3TextAreaFieldWidget(), validators=[Optional()])}
 
 
 def action_buttons(application: Application, user) -> list[dict]:
@@ -172,10 +134,10 @@ class ApplicationView(HukouModelView):
     show_columns = ["id", "type", "status", "resident", "department", "pathway", "city", "reason", "destination",
                     "planned_date", "change_json", "police_returned", "override_reason", "submitted_at",
                     "completed_at", "created_by", "created_on", "changed_on"]
-    add_columns = ["resident", "type", "reason", "destination", "pathway", "city", "planned_date", "change_json"]
+    add_columns = ["resident", "type", "reason", "destination", "pathway", "city", "planned_date", *CHANGE_FIELDS]
     edit_columns = EDIT_COLUMNS
-    add_form_extra_fields = _form_fields()
-    edit_form_extra_fields = {"change_json": _form_fields()["change_json"]}
+    add_form_extra_fields = add_form_fields()
+    edit_form_extra_fields = change_inputs()
     search_form_extra_fields = {"resident": StringField(_l("Applicant name"), widget=BS3TextFieldWidget()),
                                 "type": enum_select(_l("Application type"), TYPES, required=False),
                                 "status": enum_select(_l("Status"), STATUSES, required=False)}
@@ -187,8 +149,19 @@ class ApplicationView(HukouModelView):
     }
     show_template = "application_show.html"
 
+    def process_form(self, form, is_created: bool) -> None:
+        """Keep the filled change inputs for pre_add/pre_update (they are not Application columns)."""
+        g.hk_change_inputs = take_changes(form)
+
+    def prefill_form(self, form, pk) -> None:
+        """The edit form shows the stored requested changes in their inputs."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None:
+            prefill_changes(form, item)
+
     def pre_add(self, item: Application) -> None:
         """A draft for a resident in the user's scope (an employee: themself), department from the resident."""
+        apply_changes(item, g.pop("hk_change_inputs", None))
         try:
             wf.prepare_new(item, g.user)
         except DomainError as err:
@@ -196,6 +169,7 @@ class ApplicationView(HukouModelView):
 
     def pre_update(self, item: Application) -> None:
         """Only drafts and applications awaiting materials can be edited."""
+        apply_changes(item, g.pop("hk_change_inputs", None))
         try:
             wf.claim_edit(item)
         except DomainError as err:

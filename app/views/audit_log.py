@@ -28,10 +28,10 @@ ACTIONS = {
 }
 OBJECT_TYPES = {
     "Resident": N_("Resident record"), "Application": N_("Application"), "Material": N_("Material"),
-    "Department": N_("Department"), "PageLoan": N_("Page loan"), "Fee": N_("Fee"),
-    "ArchiveRecord": N_("Archive record"), "MaterialType": N_("Material type"),
+    "Department": N_("Department"), "PageLoan": N_("Page loans"), "Fee": N_("Fee"),
+    "ArchiveRecord": N_("Archive records"), "MaterialType": N_("Material type"),
     "ChecklistItem": N_("Checklist item"), "EligibilityRule": N_("Eligibility rule"),
-    "UserDepartment": N_("Approver department"), "UserResident": N_("Employee resident"), "User": N_("User"),
+    "UserDepartment": N_("Approver departments"), "UserResident": N_("Employee residents"), "User": N_("User"),
     "AuditLog": N_("Audit trail"),
 }
 

@@ -30,7 +30,7 @@ LABELS = {
     "name": _l("Full name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
     "birth_date": _l("Date of birth"), "birthplace": _l("Birthplace"), "native_place": _l("Native place"),
     "id_number": _l("ID number"), "education": _l("Education"), "marital_status": _l("Marital status"),
-    "department": _l("Department"), "occupation": _l("Occupation"), "moved_from": _l("Moved in from"),
+    "department": _l("Workplace (department)"), "occupation": _l("Occupation"), "moved_from": _l("Moved in from"),
     "former_address": _l("Former registered address"), "move_in_date": _l("Move-in date"),
     "move_in_reason": _l("Move-in reason"), "page_number": _l("Page number"), "status": _l("Hukou status"),
     "move_out_date": _l("Move-out date"), "move_out_to": _l("Moved out to"), "phone": _l("Phone"),
