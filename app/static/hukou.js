@@ -1,4 +1,5 @@
-/* Hukou Desk: resident pickers search the register on the server instead of listing every resident. */
+/* Hukou Desk: resident pickers search the register on the server instead of listing every resident;
+   requested-change inputs show only for information-change applications. */
 (function ($) {
   $(function () {
     $(".hk-resident-picker").each(function () {
@@ -14,5 +15,19 @@
         }
       });
     });
+
+    // Requested-change inputs belong to information changes only (the server refuses them for other types).
+    // The add form has a type select; the edit form marks each input with the application's type.
+    var changes = $("[data-hk-change]");
+    function toggleChanges() {
+      var select = $("select#type");
+      var type = select.length ? select.val() : changes.first().data("hk-type");
+      var show = type === undefined || type === "info_change";
+      changes.each(function () { $(this).closest("tr").toggle(show); });
+    }
+    if (changes.length) {
+      $("select#type").on("change", toggleChanges);
+      toggleChanges();
+    }
   });
 })(jQuery);
