@@ -16,9 +16,9 @@ def _blank_none(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        from flask_babel import gettext
+        from .views.formatters import fmt_bool
 
-        return gettext("Yes") if value else gettext("No")
+        return fmt_bool(value)
     return value
 
 

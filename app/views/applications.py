@@ -42,10 +42,6 @@ BULK = ("pass_review", "dept_approve", "leader_approve", "enter", "complete")
 # Buttons drawn as dangerous; actions whose form asks for an override or a cabinet location.
 DANGER = frozenset({"reject", "dept_reject", "leader_reject", "police_reject", "withdraw"})
 CONFIRM = _l("Apply this step to every selected application?")
-local_time = f.fmt_date
-fmt_bool = f.fmt_bool
-
-
 def action_buttons(application: Application, user) -> list[dict]:
     """One entry per action this user may take now, with what its form must ask for."""
     buttons = []
@@ -76,7 +72,7 @@ def show_context(application: Application) -> dict:
                                                                   application.id).order_by(ApplicationHistory.id))
     return {
         "application": application, "history": list(history), "actions": action_buttons(application, g.user),
-        "statuses": STATUSES, "action_labels": ACTIONS, "local_time": local_time,
+        "statuses": STATUSES, "action_labels": ACTIONS, "local_time": f.fmt_date,
         "missing": materials.missing_materials(application),
         "eligibility": eligibility.stored_results(application) or _eligibility_preview(application),
         "archive": db.session.scalar(select(ArchiveRecord).where(ArchiveRecord.application_id == application.id)),
@@ -143,9 +139,9 @@ class ApplicationView(HukouModelView):
                                 "status": enum_select(_l("Status"), STATUSES, required=False)}
     base_order = ("id", "desc")
     formatters_columns = {
-        "type": f.fmt_label(TYPES), "status": f.fmt_label(STATUSES), "submitted_at": local_time,
-        "completed_at": local_time, "planned_date": f.fmt_date, "created_on": local_time,
-        "changed_on": local_time, "change_json": fmt_changes, "police_returned": fmt_bool,
+        "type": f.fmt_label(TYPES), "status": f.fmt_label(STATUSES), "submitted_at": f.fmt_date,
+        "completed_at": f.fmt_date, "planned_date": f.fmt_date, "created_on": f.fmt_date,
+        "changed_on": f.fmt_date, "change_json": fmt_changes, "police_returned": f.fmt_bool,
     }
     show_template = "application_show.html"
 
