@@ -1,4 +1,5 @@
 """Hukou Desk configuration; every deployment-specific value comes from the environment."""
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -33,7 +34,8 @@ AUTH_USER_REGISTRATION = False
 AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("HUKOU_LOGIN_RATE_LIMIT", "10 per minute")
 RATELIMIT_ENABLED = True
-RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+REDIS_URL = os.environ.get("REDIS_URL", "")  # also holds revoked API tokens when set (else the database)
+RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 HUKOU_LOCKOUT_FAILURES = int(os.environ.get("HUKOU_LOCKOUT_FAILURES", "5"))
 HUKOU_LOCKOUT_MINUTES = int(os.environ.get("HUKOU_LOCKOUT_MINUTES", "15"))
@@ -41,7 +43,9 @@ HUKOU_TRUSTED_PROXIES = int(os.environ.get("HUKOU_TRUSTED_PROXIES", "0"))  # rev
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("HUKOU_SECURE_COOKIES", "0") == "1"
-PERMANENT_SESSION_LIFETIME = 8 * 3600
+HUKOU_SESSION_IDLE_MINUTES = int(os.environ.get("HUKOU_SESSION_IDLE_MINUTES", "30"))  # server-side sessions
+HUKOU_SESSION_MAX_HOURS = int(os.environ.get("HUKOU_SESSION_MAX_HOURS", "8"))
+PERMANENT_SESSION_LIFETIME = HUKOU_SESSION_MAX_HOURS * 3600
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 FAB_ADD_SECURITY_API = True
@@ -50,6 +54,7 @@ FAB_UPDATE_PERMS = False  # permissions are synced by `hukou init` / run.py, not
 FAB_SECURITY_MANAGER_CLASS = "app.security.manager.HukouSecurityManager"
 FAB_API_MAX_PAGE_SIZE = 100
 JWT_ACCESS_TOKEN_EXPIRES = 3600
+JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(days=min(7, int(os.environ.get("HUKOU_JWT_REFRESH_DAYS", "7"))))
 
 # Language: Chinese by default, English selectable
 BABEL_DEFAULT_LOCALE = "zh"
@@ -67,5 +72,13 @@ MAX_CONTENT_LENGTH = (HUKOU_UPLOAD_MAX_MB + 1) * 1024 * 1024
 HUKOU_LOAN_DAYS = int(os.environ.get("HUKOU_LOAN_DAYS", "15"))
 HUKOU_LOAN_DEPOSIT = os.environ.get("HUKOU_LOAN_DEPOSIT", "0")
 HUKOU_MOVE_OUT_DAYS = int(os.environ.get("HUKOU_MOVE_OUT_DAYS", "30"))
+HUKOU_IMPORT_MAX_MB = int(os.environ.get("HUKOU_IMPORT_MAX_MB", "50"))  # Excel/CSV imports (app/imports)
 HUKOU_AUDIT_RETENTION_DAYS = max(184, int(os.environ.get("HUKOU_AUDIT_RETENTION_DAYS", "184")))
 HUKOU_CITY = os.environ.get("HUKOU_CITY", "")
+
+# Background jobs (app/jobs) and exports (app/exports)
+HUKOU_INSTANCE_DIR = str(INSTANCE_DIR)
+HUKOU_QUEUE = os.environ.get("HUKOU_QUEUE", "")  # sqlite | redis | immediate; default: redis with REDIS_URL, else sqlite
+HUKOU_JOB_THRESHOLD = int(os.environ.get("HUKOU_JOB_THRESHOLD", "5000"))  # exports above this many rows run as jobs
+HUKOU_JOB_STALE_MINUTES = int(os.environ.get("HUKOU_JOB_STALE_MINUTES", "10"))
+HUKOU_EXPORT_DIR = os.environ.get("HUKOU_EXPORT_DIR", str(INSTANCE_DIR / "exports"))

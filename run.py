@@ -17,6 +17,9 @@ def main() -> None:
         generated = bootstrap(os.environ.get("HUKOU_ADMIN_PASSWORD"))
     if generated:
         print(f"管理员账号 admin 的初始密码（仅显示这一次）: {generated}", flush=True)
+    from app.jobs.consumer import start_in_process
+
+    start_in_process(application)  # background jobs (exports, imports) run in this process too
     application.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
                     debug=False)
 

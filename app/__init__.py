@@ -22,6 +22,29 @@ def _blank_none(value: Any) -> Any:
     return value
 
 
+def _wire_write_path(app: Flask) -> None:
+    """One clock in the office's zone; audit rows name the request's actor and carry its request id."""
+    from flask import g, has_request_context
+
+    from . import audit, clock
+    from .security.actor import current_actor, request_id
+
+    clock.configure(app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    audit.actor_provider = lambda: current_actor() if has_request_context() else None
+
+    @app.before_request
+    def _request_id() -> None:
+        """Give the request its id before anything is audited."""
+        request_id()
+
+    @app.after_request
+    def _request_id_header(response):
+        """Send the request id so a user's report can be matched with the audit trail."""
+        if g.get("hk_request_id"):
+            response.headers["X-Request-Id"] = g.hk_request_id
+        return response
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, database, FAB with our security manager, CSRF, views, API, CLI."""
     from flask_appbuilder import AppBuilder
@@ -40,10 +63,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.json.ensure_ascii = False
+    _wire_write_path(app)
     app.jinja_env.finalize = _blank_none
     db.init_app(app)
     csrf.init_app(app)
     appbuilder = AppBuilder(indexview=HukouIndexView, update_perms=False)
+    from .jobs import init_app as init_jobs
+
+    init_jobs(app)  # the job queue (Huey) before the views that enqueue
     with app.app_context():
         appbuilder.init_app(app, db.session)
         from . import api, views
@@ -57,5 +84,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .cli import hukou_cli
 
     install_error_handlers(app)
+    from . import input_guard
+
+    input_guard.install(app)  # malformed input is refused before any view runs
     app.cli.add_command(hukou_cli)
     return app

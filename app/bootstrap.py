@@ -53,15 +53,17 @@ def seed_reference_data() -> None:
         for code, required in items:
             if (app_type, types[code]) not in have:
                 db.session.add(ChecklistItem(app_type=app_type, material_type_id=types[code], required=required))
-    db.session.commit()
 
 
 def bootstrap(admin_password: str | None = None) -> str | None:
     """Everything `python run.py` does before serving; idempotent. Returns a generated admin password."""
     migrate(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    sync_permissions()
-    seed_reference_data()
+    sync_permissions()  # FAB's own permission sync commits on its own
+    from .security.actor import cli_actor
     from .services.eligibility import seed_example_rules
+    from .uow import unit_of_work
 
-    seed_example_rules(db.session)
+    with unit_of_work(cli_actor("系统（初始化）")) as uow:
+        seed_reference_data()
+        seed_example_rules(uow.session)
     return ensure_admin(admin_password)

@@ -46,20 +46,24 @@ def _sqlite_begin(conn) -> None:
     """Emit BEGIN IMMEDIATE for writers so two writers queue on busy_timeout instead of failing."""
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+    locked = _wants_immediate()
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if locked else "BEGIN")
+    conn.info["hk_immediate"] = locked
+
+
+def holds_write_lock(session) -> bool:
+    """Whether the session's open transaction may write without failing (PostgreSQL: always; SQLite: IMMEDIATE)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    return bool(session.connection().info.get("hk_immediate"))
 
 
 @contextmanager
-def write_transaction(session) -> Iterator[None]:
-    """Run a block in a fresh transaction that locks for writing from its first statement; commit or roll back."""
-    session.commit()
-    token = _immediate.set(True)
+def immediate(write: bool = True) -> Iterator[None]:
+    """Transactions that begin inside this block take SQLite's write lock at BEGIN (when `write`)."""
+    token = _immediate.set(write or _immediate.get())
     try:
         yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         _immediate.reset(token)
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .domain.errors import DomainError
+from .domain.errors import DomainError, NotVisible
 from .i18n import render_error
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,13 @@ def _respond(code: int, message: str):
                            base_template=appbuilder.base_template, appbuilder=appbuilder), code
 
 
+def error_response(code: int, message: str):
+    """The error answer (JSON for API callers, the error page otherwise) for code and a translated message."""
+    return _respond(code, message)
+
+
 def install_error_handlers(app: Flask) -> None:
     """Register handlers for HTTP errors, domain errors and unexpected exceptions."""
-
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         desc = err.description if err.description and err.code not in (404, 500) else ""
@@ -58,6 +62,8 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
+        if isinstance(err, NotVisible) and err.object_type:
+            audit_refusal(err.object_type, err.object_id)
         return _respond(err.http_status, render_error(err))
 
     @app.errorhandler(Exception)
@@ -68,6 +74,17 @@ def install_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return _respond(500, "")
+
+
+def audit_refusal(object_type: str, object_id) -> None:
+    """Record a refused access (an object outside the user's scope, answered as 404) in its own unit."""
+    from .extensions import db
+    from .security.actor import request_unit
+
+    db.session.rollback()
+    with request_unit() as uow:
+        uow.record("access_denied", object_type=object_type, object_id=object_id, success=False,
+                   detail={"path": request.path[:200], "method": request.method})
 
 
 def _is_ours(desc: str) -> bool:

@@ -22,14 +22,14 @@ def write_xlsx(fp: IO[bytes], sheet: str, headers: Sequence[str], rows: Iterable
     count = 0
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            _write_cell(ws, r, c, value, date_fmt)
+            write_cell(ws, r, c, value, date_fmt)
         count += 1
     ws.freeze_panes(1, 0)
     book.close()
     return count
 
 
-def _write_cell(ws, r: int, c: int, value, date_fmt) -> None:
+def write_cell(ws, r: int, c: int, value, date_fmt) -> None:
     """One cell: numbers as numbers, dates as dates, everything else as literal text (even '=cmd|…')."""
     if value is None or value == "":
         ws.write_blank(r, c, None)
@@ -43,3 +43,20 @@ def _write_cell(ws, r: int, c: int, value, date_fmt) -> None:
         ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_fmt)
     else:
         ws.write_string(r, c, str(value))
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Personal data: no browser or proxy may keep a copy (no-cache would still store it and only revalidate).
+NO_STORE = "no-store, private"
+
+
+def send_xlsx(fp: IO[bytes], download_name: str):
+    """An .xlsx file object as a download that is never stored by browsers or proxies."""
+    from flask import send_file
+
+    response = send_file(fp, as_attachment=True, download_name=download_name, mimetype=XLSX_MIMETYPE,
+                         etag=False, last_modified=None, max_age=None)
+    response.headers["Cache-Control"] = NO_STORE
+    response.headers["Pragma"] = "no-cache"
+    response.headers.pop("Expires", None)
+    return response

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from .domain.errors import DomainError, Message
 
 # Params whose values are msgids themselves (labels of actions, statuses, types) are translated first.
-_LABEL_PARAMS = ("action", "status", "type", "condition")
+_LABEL_PARAMS = ("action", "status", "type", "condition", "field")
 
 
 def render(msg: Message) -> str:

@@ -26,13 +26,14 @@ class HukouIndexView(IndexView):
     def _figures(self) -> dict:
         """Only the figures of resources the user may read."""
         from . import dashboard
+        from .security.actor import current_actor
 
-        sm, out = self.appbuilder.sm, {}
-        if sm.has_access("can_read", "Application"):
-            out["pending"] = dashboard.pending_by_status()
-        if sm.has_access("can_read", "Resident"):
+        actor, out = current_actor(), {}
+        if actor.can("read", "Application"):
+            out["pending"] = dashboard.pending_by_status(actor)
+        if actor.can("read", "Resident"):
             out["leavers_total"], out["leavers"] = dashboard.overdue_leavers(
-                current_app.config["HUKOU_MOVE_OUT_DAYS"])
-        if sm.has_access("can_read", "PageLoan"):
-            out["overdue_loans"] = dashboard.overdue_loans()
+                actor, current_app.config["HUKOU_MOVE_OUT_DAYS"])
+        if actor.can("read", "PageLoan"):
+            out["overdue_loans"] = dashboard.overdue_loans(actor)
         return out

@@ -72,6 +72,9 @@ def app(database_url, tmp_path_factory):
     application = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SERVER_NAME": "localhost",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")), "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": "",  # revoked API tokens in the test database (tests/test_jwt.py covers Redis)
+        # Password hashing was 2/3 of the suite's time (scrypt); tests need it correct, not slow.
+        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with application.app_context():
         bootstrap(PASSWORD)
@@ -110,6 +113,12 @@ def web_login(app, username: str, password: str = PASSWORD):
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     c.csrf = token
     return c
+
+
+def web_logout(client):
+    """Sign out by POST with the CSRF token of the page (GET /logout/ only asks for confirmation)."""
+    token = getattr(client, "csrf", None) or csrf_from(client.get("/logout/").get_data(as_text=True))
+    return client.post("/logout/", data={"csrf_token": token})
 
 
 def api_token(app, username: str, password: str = PASSWORD) -> dict:

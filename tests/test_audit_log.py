@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.audit_cli import purge_audit_cmd
+from app import audit
+from app.audit.cli import purge_audit_cmd
 from app.extensions import db
 from app.models import AuditLog
 from app.models.base import utcnow
@@ -24,7 +25,7 @@ def add_row(app, days_old: float = 0, **values) -> int:
     row = {"at": utcnow() - dt.timedelta(days=days_old), "action": "test", "username": "tester",
            "object_type": "Probe", "object_id": uuid.uuid4().hex[:12], "success": True, **values}
     with app.app_context():
-        db.session.execute(insert(AuditLog.__table__), [row])
+        audit.record_rows(db.session, [row])  # through the chain, as the app writes them
         db.session.commit()
         return db.session.scalar(select(AuditLog.id).where(AuditLog.object_id == row["object_id"]))
 
@@ -61,9 +62,9 @@ def test_audit_trail_has_no_write_routes(app, login, user, method, path):
 
 
 @pytest.mark.parametrize("filter_arg,match,miss", [
-    ("_flt_3_action={tag}a", {"action": "{tag}a"}, {"action": "{tag}b"}),
+    ("_flt_0_action={tag}a", {"action": "{tag}a"}, {"action": "{tag}b"}),
     ("_flt_3_username={tag}u", {"username": "{tag}u"}, {"username": "{tag}v"}),
-    ("_flt_3_object_type={tag}T", {"object_type": "{tag}T"}, {"object_type": "{tag}S"}),
+    ("_flt_0_object_type={tag}T", {"object_type": "{tag}T"}, {"object_type": "{tag}S"}),
 ])
 def test_audit_filters(app, login, filter_arg, match, miss):
     """Filters by action, user and object type keep matching rows and drop the others."""
@@ -82,18 +83,18 @@ def test_audit_date_range_filter(app, login):
     add_row(app, days_old=0, action=f"{tag}r", object_id=f"new{tag}")
     start = (utcnow() - dt.timedelta(days=201)).strftime("%Y-%m-%d %H:%M:%S")
     end = (utcnow() - dt.timedelta(days=199)).strftime("%Y-%m-%d %H:%M:%S")
-    url = f"/auditlogview/list/?_flt_3_action={tag}r&_flt_1_at={start}&_flt_2_at={end}"
+    url = f"/auditlogview/list/?_flt_0_action={tag}r&_flt_1_at={start}&_flt_2_at={end}"
     body = login("t_auditor").get(url).get_data(as_text=True)
     assert f"old{tag}" in body and f"new{tag}" not in body
 
 
 def test_audit_detail_is_readable(app, login):
-    """The detail JSON is shown as 'column label: old → new' lines, not raw JSON."""
+    """The detail JSON is shown as a field / old / new table with the fee's status names, not raw JSON."""
     detail = json.dumps({"status": ["unpaid", "paid"], "note": "核对无误"}, ensure_ascii=False)
-    row = add_row(app, detail=detail)
+    row = add_row(app, detail=detail, object_type="Fee")
     body = login("t_admin").get(f"/auditlogview/show/{row}").get_data(as_text=True)
-    assert "状态: unpaid → paid" in body and "备注: 核对无误" in body
-    assert '{"status"' not in body
+    assert "<th>缴费状态</th><td>未缴</td><td>已缴</td>" in body and "<th>备注</th><td colspan=\"2\">核对无误</td>" in body
+    assert '{"status"' not in body and "unpaid" not in body
 
 
 def test_update_and_young_delete_are_refused_by_the_database(app):

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import AuditLog, LoginLock
 from app.models.base import utcnow
-from tests.conftest import PASSWORD, csrf_from, make_client, web_login
+from tests.conftest import PASSWORD, csrf_from, make_client, web_login, web_logout
 
 API_LOGIN = "/api/v1/security/login"
 
@@ -60,7 +60,7 @@ def test_login_failed_login_and_logout_are_audited(app):
     c = make_client(app)
     assert not web_try(c, name, "wrong-password")
     assert web_try(c, name, PASSWORD)
-    c.get("/logout/")
+    web_logout(c)
     actions = [a for a, _ in audit_actions(app, name)]
     assert actions == ["login_failed", "login", "logout"]
 
@@ -86,7 +86,7 @@ def test_copied_cookie_is_dead_after_logout(app):
     thief = make_client(app)
     thief.set_cookie("session", cookie)
     assert thief.get("/residentview/list/").status_code == 200  # the copy works while the session lives
-    c.get("/logout/")
+    web_logout(c)
     r = thief.get("/residentview/list/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert thief.get("/api/v1/residents/").status_code == 401
@@ -95,7 +95,7 @@ def test_copied_cookie_is_dead_after_logout(app):
 def test_logout_of_one_browser_keeps_the_other(app):
     name, _ = make_user(app)
     first, second = web_login(app, name), web_login(app, name)
-    first.get("/logout/")
+    web_logout(first)
     assert second.get("/residentview/list/").status_code == 200
 
 
@@ -207,8 +207,8 @@ def test_password_change_ends_other_sessions(app, login):
         sm.add_user(name, "改密", "测试", f"{name}@example.test", sm.find_role("Leader"), password=PASSWORD)
     here, elsewhere = login(name), login(name)
     assert elsewhere.get("/residentview/list/").status_code == 200
-    r = here.post("/resetmypassword/form", data={"password": "New-pass-2026!", "conf_password": "New-pass-2026!",
-                                                  "csrf_token": here.csrf})
+    r = here.post("/resetmypassword/form", data={"old_password": PASSWORD, "password": "New-pass-2026!",
+                                                  "conf_password": "New-pass-2026!", "csrf_token": here.csrf})
     assert r.status_code == 302
     assert here.get("/residentview/list/").status_code == 200
     gone = elsewhere.get("/residentview/list/")

@@ -66,7 +66,8 @@ def _expected_ids(app, world, user: str, order: str, direction: str, page: int, 
 @pytest.mark.parametrize("user", list(USERS))
 @pytest.mark.parametrize("order, direction, page, filtered", [
     ("name", "asc", 0, False), ("name", "asc", 3, False), ("name", "desc", 2, False),
-    ("birth_date", "asc", 1, False), ("name", "asc", 1, True), ("birth_date", "desc", 0, True),
+    # hire_date, not birth_date: sorting by birth date needs unmask, which the approver lacks (issue 6)
+    ("hire_date", "asc", 1, False), ("name", "asc", 1, True), ("hire_date", "desc", 0, True),
 ])
 def test_api_page_matches_plain_sql(bench, headers, user, order, direction, page, filtered):
     app, world = bench

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+
+from app import clock
 import uuid
 
 import pytest
@@ -28,7 +30,7 @@ def test_printable_checklist_for_any_signed_in_user(app, login, user):
     r = login(user).get("/checklist/move_in")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert "迁入" in html and dt.date.today().isoformat() in html and "@media print" in html
+    assert "迁入" in html and clock.today().isoformat() in html and "@media print" in html
     required_name = MATERIAL_TYPES["id_card"]
     optional_name = MATERIAL_TYPES["report_card"]
     assert html.index(required_name) < html.index(optional_name)

@@ -1,6 +1,8 @@
 """Database constraints that hold even when application checks race."""
 import datetime as dt
 
+from app import clock
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -9,7 +11,7 @@ from app.models import PageLoan
 
 
 def test_second_open_loan_for_one_resident_is_refused(app, world):
-    today = dt.date.today()
+    today = clock.today()
     with app.app_context():
         first = PageLoan(resident_id=world["res_a2"], lent_on=today, due_on=today)
         db.session.add(first)

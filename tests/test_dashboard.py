@@ -1,6 +1,8 @@
 """Home page dashboard: leavers not moved out, scoped per user."""
 import datetime as dt
 
+from app import clock
+
 import pytest
 
 from app.domain.idnumber import make_id
@@ -15,7 +17,7 @@ def leaver(app, world):
         birth = dt.date(1988, 3, 3)
         r = Resident(name="赵离职", gender="M", birth_date=birth, id_number=make_id("320102", birth, 911),
                      department_id=world["dept_b"], status="active",
-                     leave_date=dt.date.today() - dt.timedelta(days=90))
+                     leave_date=clock.today() - dt.timedelta(days=90))
         db.session.add(r)
         db.session.commit()
         yield r.id

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+
+from app import clock
 import hashlib
 import os
 import random
@@ -189,7 +191,7 @@ def test_completed_page_loans_exist_and_archived_ones_are_returned(app, demo):
             PageLoan.application_id.in_([a.id for a in apps])))}
         assert set(loans) == {a.id for a in apps}
         assert all(loans[a.id].returned_on for a in apps if a.status == "archived")
-        assert any(loan.returned_on is None and loan.due_on < dt.date.today() for loan in loans.values())
+        assert any(loan.returned_on is None and loan.due_on < clock.today() for loan in loans.values())
 
 
 def test_material_files_exist_with_their_hash(app, demo):

@@ -7,7 +7,7 @@ from flask_appbuilder import ModelView
 
 # Words that are legitimately Latin on a Chinese page: formats, standards, product names, our test data.
 ALLOWED = {
-    "pdf", "jpg", "png", "jpeg", "excel", "json", "sha", "utc", "gb", "t", "id", "ip", "api", "xlsx",
+    "pdf", "jpg", "png", "jpeg", "excel", "json", "sha", "utc", "gb", "t", "id", "ip", "api", "xlsx", "csv",
     "english", "admin", "t_admin", "http", "https", "x", "eg", "mb", "no", "ok",
 }
 SKIP_TAGS = {"script", "style", "code", "pre"}

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Application, AuditLog, Material, MaterialType
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 2000
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%" + b"x" * 2000 + b"\ntrailer<<>>\n%%EOF\n"  # %%EOF in the last KiB
+# The PNG signature and a 1×1 IHDR chunk with its CRC: what the upload check parses.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" + b"\x00" * 500
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 500
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+
+from app import clock
 import itertools
 import re
 import uuid
@@ -23,7 +25,7 @@ FEE_READERS = {"t_officer", "t_leader", "t_finance", "t_auditor", "t_admin"}
 FEE_WRITERS = {"t_finance", "t_admin"}
 ARCHIVE_READERS = {"t_officer", "t_leader", "t_auditor", "t_admin"}
 _seq = itertools.count(1)
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def new_resident(app, dept_id: int, status: str = "active", name: str = "周九") -> int:

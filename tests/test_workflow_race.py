@@ -51,7 +51,11 @@ def _transition(app_id: int, action: str, username: str, **kw):
     def job():
         from app.services import workflow as wf
 
-        return wf.transition(app_id, action, user(username), **kw)
+        from app.security.actor import actor_of
+        from app.uow import unit_of_work
+
+        with unit_of_work(actor_of(user(username))) as uow:
+            return wf.transition(uow, app_id, action, **kw)
     return job
 
 
@@ -109,14 +113,15 @@ def test_parallel_archives_get_distinct_consecutive_numbers(app, world):
 
 
 def test_parallel_first_numbers_of_a_new_year(app):
-    from app.db import write_transaction
+    from app.security.actor import cli_actor
     from app.services.archive import next_sequence
+    from app.uow import unit_of_work
 
     year = random.randint(3000, 9000)
 
     def job():
-        with write_transaction(db.session):
-            return next_sequence(db.session, year)
+        with unit_of_work(cli_actor()) as uow:
+            return next_sequence(uow.session, year)
 
     results = race(app, [job for _ in range(THREADS)])
     assert sorted(results) == list(range(1, THREADS + 1)), results

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+
+from app import clock
 import itertools
 import json
 import re
@@ -91,7 +93,11 @@ def run(app_id: int, action: str, username: str, **kw):
     """Apply a transition through the service."""
     from app.services import workflow as wf
 
-    return wf.transition(app_id, action, user(username), **kw)
+    from app.security.actor import actor_of
+    from app.uow import unit_of_work
+
+    with unit_of_work(actor_of(user(username))) as uow:
+        return wf.transition(uow, app_id, action, **kw)
 
 
 def refusal(app_id: int, action: str, username: str, **kw) -> DomainError:
@@ -126,7 +132,7 @@ def _prepare(app_type: str, world) -> tuple[int, int]:
 def _check_effects(app_type: str, rid: int, aid: int) -> None:
     """The register after completion matches the type's effect."""
     res = db.session.get(Resident, rid)
-    today = dt.date.today()
+    today = clock.today()
     if app_type == "move_in":
         assert (res.status, res.move_in_date) == ("active", today)
     elif app_type == "move_out":
@@ -269,12 +275,12 @@ def test_borrow_page_only_for_active_resident_without_a_loan(ctx, world):
     gone = fresh_resident(world["dept_a"], status="moved_out")
     assert refusal(new_application("borrow_page", gone), "submit", "t_officer").code == "resident_not_active"
     rid = fresh_resident(world["dept_a"])
-    db.session.add(PageLoan(resident_id=rid, lent_on=dt.date.today(), due_on=dt.date.today()))
+    db.session.add(PageLoan(resident_id=rid, lent_on=clock.today(), due_on=clock.today()))
     db.session.commit()
     assert refusal(new_application("borrow_page", rid), "submit", "t_officer").code == "page_already_lent"
     pending = new_application("borrow_page", fresh_resident(world["dept_a"]), status="dept_review")
     other = db.session.get(Application, pending)
-    db.session.add(PageLoan(resident_id=other.resident_id, lent_on=dt.date.today(), due_on=dt.date.today()))
+    db.session.add(PageLoan(resident_id=other.resident_id, lent_on=clock.today(), due_on=clock.today()))
     db.session.commit()
     assert refusal(pending, "dept_approve", "t_approver_a").code == "page_already_lent"
 
@@ -353,7 +359,10 @@ def test_a_stale_version_is_a_conflict(ctx, world):
     db.session.execute(Application.__table__.update().where(Application.id == aid).values(version=5))
     outcome = Outcome("request_materials", "submitted", "needs_materials", (), "x")
     with pytest.raises(DomainError) as info:
-        wf._claim(stale, outcome, {"status": "needs_materials"})
+        from app.security.actor import cli_actor
+        from app.uow import UnitOfWork
+
+        wf._claim(UnitOfWork(db.session, cli_actor()), stale, outcome, {"status": "needs_materials"})
     assert (info.value.code, info.value.http_status) == ("changed_concurrently", 409)
 
 

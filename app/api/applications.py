@@ -12,8 +12,9 @@ from ..extensions import db
 from ..i18n import render_error
 from ..models import Application, Resident
 from ..services import workflow as wf
-from ..views.applications import LABELS
-from ..views.base import HukouInterface
+from ..security.actor import request_unit
+from ..web.labels import APPLICATION_LABELS as LABELS
+from ..web.datamodel import HukouInterface
 from ..security.roles import resource_permissions
 from .base import API_PERMISSIONS, HukouModelRestApi
 
@@ -60,6 +61,7 @@ class ApplicationApi(HukouModelRestApi):
     base_permissions = resource_permissions("Application")
     method_permission_name = {**API_PERMISSIONS, "transition": "transition"}
     scoped_refs = {"resident_id": Resident}
+    masked_columns = ("change_json",)  # an information change's new phone number, as on the resident
     label_columns = {**LABELS, "resident_id": LABELS["resident"], "department_id": LABELS["department"],
                      "department.name": LABELS["department"]}
     list_columns = ["id", "type", "status", "resident_id", "resident.name", "department_id", "department.name",
@@ -73,16 +75,23 @@ class ApplicationApi(HukouModelRestApi):
     order_columns = ["id", "type", "status", "submitted_at", "completed_at"]
     search_columns = ["type", "status", "department_id", "resident_id", "submitted_at"]
     validators_columns = {"type": validate_type}
+    column_enums = {"type": tuple(TYPES)}
     base_order = ("id", "desc")
+
+    def _unmask_requested(self) -> bool:
+        """?unmask=1 with `unmask` on Resident: the numbers in change_json are the resident's (logged)."""
+        return request.args.get("unmask") == "1" and self.appbuilder.sm.has_access("can_unmask", "Resident")
 
     def pre_add(self, item: Application) -> None:
         """A draft for a visible resident; department, status and creator are set here, never by the client."""
         super().pre_add(item)
-        wf.prepare_new(item, current_app.appbuilder.sm.current_user)
+        with request_unit() as uow:
+            wf.prepare_new(uow, item, current_app.config.get("HUKOU_CITY"))
 
     def pre_update(self, item: Application) -> None:
         """Only drafts and applications awaiting materials, and only the editable fields."""
-        wf.claim_edit(item)
+        with request_unit() as uow:
+            wf.claim_edit(uow, item)
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
@@ -100,21 +109,29 @@ class ApplicationApi(HukouModelRestApi):
             schema:
               type: integer
             name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/TransitionRequest'}
           responses:
             200:
               description: The application after the transition
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/TransitionResult'}
+            409: {$ref: '#/components/responses/409'}
         """
         problem = _bad_body()
         if problem:
             return _error(400, problem, "bad_request")
         body = request.get_json()
-        user = current_app.appbuilder.sm.current_user
         try:
-            done = wf.transition(pk, body["action"].strip(), user, comment=body.get("comment"),
-                                 override_reason=body.get("override_reason"),
-                                 archive_location=body.get("archive_location"))
+            with request_unit() as uow:
+                done = wf.transition(uow, pk, body["action"].strip(), comment=body.get("comment"),
+                                     override_reason=body.get("override_reason"),
+                                     archive_location=body.get("archive_location"))
         except DomainError as err:
-            db.session.rollback()
             return _error(err.http_status, render_error(err), err.code)
         result = {"id": done.application_id, "status": done.to_status, "version": done.version}
         if done.archive_no:

@@ -6,11 +6,13 @@ from flask_appbuilder.api import expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 
-from ..dao import get_or_404, get_visible
+from ..dao import get_or_refuse, get_visible
+from ..security.actor import request_unit
 from ..models import Application, Material
 from ..services import materials as svc
-from ..views.base import HukouInterface
-from ..views.materials import LABELS, send_material
+from ..web.datamodel import HukouInterface
+from ..web.labels import MATERIAL_LABELS as LABELS
+from ..web.files import send_material
 from ..security.roles import resource_permissions
 from .base import API_PERMISSIONS, HukouModelRestApi
 
@@ -64,69 +66,162 @@ class MaterialApi(HukouModelRestApi):
         """Upload a scan: multipart application_id, material_type_id, file → 201 with the new material.
         ---
         post:
+          description: >-
+            A PDF, JPG or PNG scan (the type is read from the content, not the name), at most
+            HUKOU_UPLOAD_MAX_MB; the original file name is kept.
           requestBody:
+            required: true
             content:
               multipart/form-data:
                 schema:
                   type: object
+                  additionalProperties: false
+                  required: [application_id, material_type_id, file]
                   properties:
-                    application_id: {type: integer}
-                    material_type_id: {type: integer}
+                    application_id: {type: integer, minimum: 1, maximum: 2147483647}
+                    material_type_id: {type: integer, minimum: 1, maximum: 2147483647}
                     file: {type: string, format: binary}
           responses:
-            201: {description: Uploaded}
-            404: {description: Application not visible}
-            413: {description: Larger than HUKOU_UPLOAD_MAX_MB}
-            422: {description: Refused, with the Chinese reason}
+            201:
+              description: Uploaded
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id: {type: integer}
+                      result: {$ref: '#/components/schemas/Material'}
+            404: {$ref: '#/components/responses/404'}
+            413: {$ref: '#/components/responses/413'}
+            422: {$ref: '#/components/responses/422'}
         """
         extra = sorted((set(request.form) | set(request.files)) - UPLOAD_FIELDS)
         if extra:
             return self.response_422(message={k: [gettext("This field cannot be set")] for k in extra})
-        application = get_visible(Application, request.form.get("application_id"))
-        if application is None:
-            return self.response_404()
         storage = request.files.get("file")
-        material = svc.upload(application, request.form.get("material_type_id"),
-                              storage.filename if storage else None, storage.stream if storage else None)
-        return self.response(201, id=material.id, result=as_dict(material))
+        with request_unit() as uow:
+            application = get_visible(Application, request.form.get("application_id"), uow.actor, uow.session)
+            if application is None:
+                return self.response_404()
+            material = svc.upload(uow, application, request.form.get("material_type_id"),
+                                  storage.filename if storage else None, storage.stream if storage else None)
+            body = as_dict(material)
+        return self.response(201, id=body["id"], result=body)
 
     @expose("/<int:pk>/file", methods=["GET"])
     @protect()
     @permission_name("file")
     def file(self, pk: int):
-        """The stored file under its original name (audited)."""
-        return send_material(get_or_404(Material, pk))
+        """The stored file under its original name (audited).
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          responses:
+            200:
+              description: The scan, as an attachment under its original (Chinese) file name
+              content:
+                application/pdf: {schema: {type: string, format: binary}}
+                image/jpeg: {schema: {type: string, format: binary}}
+                image/png: {schema: {type: string, format: binary}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        return send_material(pk)
 
     @expose("/<int:pk>/verify", methods=["POST"])
     @protect()
     @permission_name("verify")
     def verify(self, pk: int):
-        """Mark verified; optional JSON {"note": …}."""
-        material = svc.verify(get_or_404(Material, pk), _json_arg("note"))
-        return self.response(200, result=as_dict(material))
+        """Mark verified; optional JSON {"note": …}.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/MaterialNote'}
+          responses:
+            200: {$ref: '#/components/responses/Material'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        with request_unit() as uow:
+            body = as_dict(svc.verify(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note")))
+        return self.response(200, result=body)
 
     @expose("/<int:pk>/stamp", methods=["POST"])
     @protect()
     @permission_name("stamp")
     def stamp(self, pk: int):
-        """Mark verified and stamped 「与原件一致」; optional JSON {"note": …}."""
-        material = svc.stamp(get_or_404(Material, pk), _json_arg("note"))
-        return self.response(200, result=as_dict(material))
+        """Mark verified and stamped 「与原件一致」; optional JSON {"note": …}.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/MaterialNote'}
+          responses:
+            200: {$ref: '#/components/responses/Material'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        with request_unit() as uow:
+            body = as_dict(svc.stamp(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note")))
+        return self.response(200, result=body)
 
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
     @permission_name("return_")
     def return_(self, pk: int):
-        """Return to the applicant; JSON {"reason": …} is required."""
-        material = svc.return_material(get_or_404(Material, pk), _json_arg("reason"))
-        return self.response(200, result=as_dict(material))
+        """Return to the applicant; JSON {"reason": …} is required.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  required: [reason]
+                  properties:
+                    reason: {type: string, minLength: 1, maxLength: 500, description: Why it is returned}
+          responses:
+            200: {$ref: '#/components/responses/Material'}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        with request_unit() as uow:
+            body = as_dict(svc.return_material(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("reason")))
+        return self.response(200, result=body)
 
-    @expose("/<pk>", methods=["DELETE"])
+    @expose("/<int:pk>", methods=["DELETE"])
     @protect()
     @permission_name("delete")
-    def delete(self, pk):
-        """Delete the material and its file (uploader while editable, or the officer)."""
-        svc.delete(get_or_404(Material, pk))
+    def delete(self, pk: int):
+        """Delete the material and its file (uploader while editable, or the officer).
+        ---
+        delete:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          responses:
+            200:
+              description: Deleted
+              content:
+                application/json:
+                  schema: {type: object, properties: {message: {type: string}}}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        with request_unit() as uow:
+            svc.delete(uow, get_or_refuse(Material, pk, uow.actor, uow.session))
         return self.response(200, message="OK")
 
 

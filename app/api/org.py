@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from ..models import Department
-from ..views.base import HukouInterface
-from ..views.org import LABELS, DepartmentView, check_department_deletable, check_department_unique
+from ..security.roles import resource_permissions
+from ..web.datamodel import HukouInterface
+from ..services.org import check_department_deletable, check_department_unique
+from ..web.labels import DEPARTMENT_LABELS as LABELS
 from .base import HukouModelRestApi
 
 
@@ -13,7 +15,7 @@ class DepartmentApi(HukouModelRestApi):
     resource_name = "departments"
     datamodel = HukouInterface(Department)
     class_permission_name = "Department"
-    base_permissions = DepartmentView.base_permissions
+    base_permissions = resource_permissions("Department")
     label_columns = LABELS
     list_columns = ["id", "code", "name", "active"]
     show_columns = ["id", "code", "name", "active", "created_on", "changed_on"]

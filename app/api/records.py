@@ -10,9 +10,10 @@ from ..extensions import db
 from ..i18n import render_error
 from ..models import Fee, PageLoan, Resident
 from ..security.roles import resource_permissions
+from ..security.actor import request_unit
 from ..services.records import check_loan, default_deposit, default_due, return_loan, today
-from ..views.base import HukouInterface
-from ..views.records import LABELS, PageLoanView
+from ..web.datamodel import HukouInterface
+from ..web.labels import RECORD_LABELS as LABELS
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 API_LABELS = {**LABELS, "resident_id": LABELS["resident"], "application_id": LABELS["application"]}
@@ -24,7 +25,7 @@ class LoanApi(HukouModelRestApi):
     resource_name = "loans"
     datamodel = HukouInterface(PageLoan)
     class_permission_name = "PageLoan"
-    base_permissions = PageLoanView.base_permissions
+    base_permissions = resource_permissions("PageLoan")
     method_permission_name = {**API_PERMISSIONS, "return_page": "write"}
     scoped_refs = {"resident_id": Resident}
     label_columns = API_LABELS
@@ -63,13 +64,31 @@ class LoanApi(HukouModelRestApi):
     @protect()
     @safe
     def return_page(self, pk: int):
-        """Record today's return of a visible loan; 404 if not visible, 422 if already returned."""
-        if get_visible(PageLoan, pk) is None:
-            return self.response_404()
+        """Record today's return of a visible loan; 404 if not visible, 422 if already returned.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          responses:
+            200:
+              description: Returned today
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message: {type: string}
+                      returned_on: {type: string, format: date}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
         try:
-            returned = return_loan(pk)
+            with request_unit() as uow:
+                if get_visible(PageLoan, pk, uow.actor, uow.session) is None:
+                    return self.response_404()
+                returned = return_loan(uow, pk)
         except DomainError as err:
-            return self.response_422(message=render_error(err))
+            return self.response(err.http_status, message=render_error(err))
         return self.response(200, message=gettext("The page was returned"), returned_on=returned.isoformat())
 
 

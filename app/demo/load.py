@@ -14,7 +14,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit
-from ..db import write_transaction
+from .. import clock
+from ..security.actor import cli_actor
+from ..uow import unit_of_work
 from ..domain.workflow_table import TYPES
 from ..extensions import db
 from ..models import Application, ApplicationHistory, MaterialType, Resident, User, UserResident
@@ -41,11 +43,11 @@ def load_demo(password: str, residents: int = 2000, seed: int = 2026) -> dict:
     users = ensure_users(password, depts)
     existing = session.scalar(select(func.count()).select_from(Resident)) or 0
     cfg = current_app.config
-    ctx = Ctx(rng=random.Random(f"{seed}:{existing}"), now=utcnow(), today=dt.date.today(), depts=depts,
+    ctx = Ctx(rng=random.Random(f"{seed}:{existing}"), now=utcnow(), today=clock.today(), depts=depts,
               users=users, approvers={depts[f"D{i:02d}"]: users[f"approver{i}"] for i in range(1, 13)},
               material_types={m.code: (m.id, m.name) for m in session.scalars(select(MaterialType))},
               loan_days=int(cfg.get("HUKOU_LOAN_DAYS", 15)), deposit=Decimal(str(cfg.get("HUKOU_LOAN_DEPOSIT") or 0)))
-    with write_transaction(session):
+    with unit_of_work(cli_actor("系统（演示数据）"), session=session):
         counts, files = _load_rows(ctx, max(residents, 0))
     write_placeholders(cfg["UPLOAD_FOLDER"], files)
     return {"departments": len(depts), **counts, "users": len(users),

@@ -44,7 +44,7 @@ class Plan:
 DELAYS = {"submit": (0.1, 3), "request_materials": (1, 4), "pass_review": (1, 4), "reject": (1, 5),
           "dept_approve": (0.5, 5), "dept_reject": (1, 5), "leader_approve": (1, 6), "leader_reject": (1, 6),
           "enter": (1, 3), "police_reject": (3, 15), "submit_police": (2, 8), "complete": (5, 20), "archive": (2, 40),
-          "withdraw": (1, 10)}
+          "withdraw": (1, 10), "reopen": (1, 5)}
 
 
 def timeline(rng: random.Random, now: dt.datetime, plan: Plan, loan_days: int) -> None:

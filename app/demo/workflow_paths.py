@@ -41,7 +41,8 @@ def shortest_paths(app_type: str) -> dict[State, list[Transition]]:
 # Forward steps are likely, rejections and withdrawals rare.
 ACTION_WEIGHTS = {"submit": 10, "request_materials": 2, "pass_review": 8, "reject": 0.25, "dept_approve": 10,
                   "dept_reject": 0.2, "leader_approve": 10, "leader_reject": 0.15, "enter": 10, "police_reject": 0.8,
-                  "submit_police": 10, "complete": 10, "archive": 9, "withdraw": 0.2}
+                  "submit_police": 10, "complete": 10, "archive": 9, "withdraw": 0.2,
+                  "reopen": 0.3}
 
 
 def random_path(rng: random.Random, app_type: str) -> list[Transition]:

@@ -35,3 +35,25 @@ class DomainError(Exception):
     def code(self) -> str:
         """The code of the first message."""
         return self.messages[0].code if self.messages else "error"
+
+
+class NotAllowed(DomainError):
+    """The actor's roles may not do this, or not on someone else's record (403)."""
+
+    http_status = 403
+
+
+class NotVisible(DomainError):
+    """The record is outside the actor's row scope or missing; both are "not found" to hide its existence (404)."""
+
+    http_status = 404
+
+    def __init__(self, *messages: Message, object_type: str | None = None, object_id=None):
+        super().__init__(*messages)
+        self.object_type, self.object_id = object_type, object_id
+
+
+class NotPossible(DomainError):
+    """The record's state does not allow this now, or someone else changed it first (409)."""
+
+    http_status = 409

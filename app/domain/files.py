@@ -6,6 +6,7 @@ import math
 import re
 import secrets
 import unicodedata
+import zlib
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -27,9 +28,13 @@ _KNOWN_EXTENSIONS = frozenset({
 _KIND_SPELLINGS = {"pdf": {"pdf"}, "jpg": {"jpg", "jpeg", "jpe"}, "png": {"png"}}
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PDF_MAGIC = b"%PDF-"
-_PDF_WINDOW = 1024  # PDF readers accept junk before the header within the first KiB
+_JPEG_SOI = b"\xff\xd8"
+_JPEG_EOI = b"\xff\xd9"
+_PDF_HEADER = re.compile(rb"%PDF-\d\.\d")
+_PDF_OBJECT = re.compile(rb"(?:^|[\r\n\s])\d+\s+\d+\s+obj\b")
+TAIL_BYTES = 1024  # readers look for a PDF's %%EOF (and a JPEG's EOI) within the last KiB
+# JPEG markers that may follow SOI: APPn, DQT, DHT, SOFn, DRI, COM (not RSTn, SOI, EOI, TEM or a bare SOS).
+_JPEG_FIRST_MARKERS = frozenset({*range(0xE0, 0xF0), 0xDB, 0xC4, *range(0xC0, 0xD0), 0xDD, 0xFE}) - {0xC8}
 _ATTACHMENT_UNSAFE = set('"\\%')  # quote/escape breakers, and % which some browsers percent-decode
 
 
@@ -37,13 +42,41 @@ class UploadRejected(DomainError):
     """An uploaded file was refused: empty, of a type we do not accept, or too large."""
 
 
-def sniff(head: bytes) -> str | None:
-    """Return "pdf", "jpg" or "png" from the leading magic bytes, or None for anything else."""
-    if head.startswith(_PNG_MAGIC):
+def _is_png(head: bytes) -> bool:
+    """The PNG signature, then an IHDR chunk of 13 bytes with a correct CRC and a non-empty image size."""
+    if not head.startswith(_PNG_MAGIC) or len(head) < 33:
+        return False
+    length, kind, data = int.from_bytes(head[8:12], "big"), head[12:16], head[16:29]
+    if length != 13 or kind != b"IHDR" or int.from_bytes(head[29:33], "big") != zlib.crc32(kind + data):
+        return False
+    width, height = int.from_bytes(data[0:4], "big"), int.from_bytes(data[4:8], "big")
+    return width > 0 and height > 0
+
+
+def _is_jpeg(head: bytes, tail: bytes) -> bool:
+    """SOI, then a well-formed first marker segment (type and length), and an EOI marker near the end."""
+    if not head.startswith(_JPEG_SOI) or len(head) < 6 or head[2] != 0xFF:
+        return False
+    marker, length = head[3], int.from_bytes(head[4:6], "big")
+    return marker in _JPEG_FIRST_MARKERS and length >= 2 and _JPEG_EOI in tail
+
+
+def _is_pdf(head: bytes, tail: bytes) -> bool:
+    """%PDF-n.n at offset 0, %%EOF within the last KiB, and a cross-reference (startxref) or an object."""
+    if not _PDF_HEADER.match(head) or b"%%EOF" not in tail:
+        return False
+    return b"startxref" in tail or bool(_PDF_OBJECT.search(head) or _PDF_OBJECT.search(tail))
+
+
+def sniff(head: bytes, tail: bytes | None = None) -> str | None:
+    """Return "pdf", "jpg" or "png" when the file starts with that format's signature and its structure
+    parses, else None. `head` is the start of the file, `tail` its last KiB (None: `head` is the whole file)."""
+    tail = head[-TAIL_BYTES:] if tail is None else tail
+    if _is_png(head):
         return "png"
-    if head.startswith(_JPEG_MAGIC):
+    if _is_jpeg(head, tail):
         return "jpg"
-    if _PDF_MAGIC in head[:_PDF_WINDOW]:
+    if _is_pdf(head, tail):
         return "pdf"
     return None
 
@@ -104,8 +137,10 @@ def _mb(n_bytes: int, round_up: bool = False) -> str:
     return f"{tenths / 10:.1f}".removesuffix(".0")
 
 
-def check_upload(filename: str, head: bytes, size: int, max_bytes: int) -> tuple[str, str]:
-    """Validate an upload by content and size; return (kind, display name) or raise UploadRejected."""
+def check_upload(filename: str, head: bytes, size: int, max_bytes: int,
+                 tail: bytes | None = None) -> tuple[str, str]:
+    """Validate an upload by content and size; return (kind, display name) or raise UploadRejected.
+    `tail` is the file's last KiB (None: `head` is the whole file)."""
     shown = _clean_base(filename)[:MAX_NAME_CHARS] or "file"
     if size <= 0 or not head:
         raise UploadRejected(Message("upload_empty", N_("File %(name)s is empty"), {"name": shown}))
@@ -115,7 +150,7 @@ def check_upload(filename: str, head: bytes, size: int, max_bytes: int) -> tuple
             N_("File %(name)s is %(size)s MB, larger than the limit of %(limit)s MB"),
             {"name": shown, "size": _mb(size, round_up=True), "limit": _mb(max_bytes)},
         ))
-    kind = sniff(head)
+    kind = sniff(head, tail)
     if kind is None:
         raise UploadRejected(Message(
             "upload_type",
@@ -133,3 +168,16 @@ def sha256_stream(fp: BinaryIO, chunk: int = 1 << 20) -> tuple[str, int]:
         digest.update(block)
         total += len(block)
     return digest.hexdigest(), total
+
+
+def fsync_dir(folder) -> None:
+    """Make renames and new files in a folder durable (POSIX only; Windows cannot open directories)."""
+    import os
+
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

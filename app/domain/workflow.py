@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.domain.errors import DomainError, Message, N_
+from app.domain.actor import Actor
+from app.domain.errors import DomainError, Message, N_, NotAllowed, NotPossible, NotVisible
 from app.domain.workflow_table import (
     ACTIONS, CLOSED_STATUSES, OPEN_STATUSES, SCOPED_ROLES, STATUSES, TABLE, TERMINAL_STATUSES, TYPES,
     Transition, applies_to, effects_on_entering, rows_for, transition_for,
@@ -28,16 +29,6 @@ class AppSnapshot:
     resident_id: int | None
     created_by_id: int | None
     version: int
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The user acting, with their roles and the departments they approve for."""
-
-    user_id: int
-    roles: frozenset[str]
-    department_ids: frozenset[int] = frozenset()
-    resident_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,24 +60,6 @@ class UnknownAction(DomainError):
     """The action name is not in the table."""
 
     http_status = 400
-
-
-class NotAllowed(DomainError):
-    """The actor's roles may not do this action, or not on someone else's application."""
-
-    http_status = 403
-
-
-class NotVisible(DomainError):
-    """The application is outside the actor's departments; reported as not found to hide its existence."""
-
-    http_status = 404
-
-
-class NotPossible(DomainError):
-    """No row for this action from the current status and type."""
-
-    http_status = 409
 
 
 class GuardFailed(DomainError):

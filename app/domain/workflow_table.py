@@ -49,6 +49,7 @@ ACTIONS: dict[str, str] = {
     "complete": N_("Complete"),
     "archive": N_("Archive"),
     "withdraw": N_("Withdraw"),
+    "reopen": N_("Reopen for content changes"),
 }
 
 # Roles whose permission is limited to the actor's own departments (guard "in_department").
@@ -125,6 +126,10 @@ TABLE: tuple[Transition, ...] = (
     Transition("archive", _f("completed"), "archived", OFFICE, ("archive_location",)),
     Transition("withdraw", _f("draft", "submitted", "needs_materials", "dept_review"), "withdrawn", APPLICANT,
                applicant_only=True),
+    # Approved content is frozen; after a police return only the materials reopen. Changing the content sends
+    # the application back to a draft, so pre-review and both approvals are repeated (the timeline shows it).
+    Transition("reopen", _f("needs_materials"), "draft", APPLICANT, ("police_returned",), comment_required=True,
+               types=POLICE, applicant_only=True),
 )
 
 

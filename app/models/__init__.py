@@ -6,4 +6,5 @@ from .org import Department, UserDepartment, UserResident  # noqa: F401
 from .policy import EligibilityRule  # noqa: F401
 from .records import ArchiveRecord, ArchiveSequence, Fee, PageLoan  # noqa: F401
 from .resident import Resident  # noqa: F401
-from .system import AuditLog, LoginLock, LoginSession  # noqa: F401
+from .jobs import ImportBatch, Job  # noqa: F401
+from .system import AuditAnchor, AuditLog, LoginLock, LoginSession, TokenRevocation  # noqa: F401

@@ -30,6 +30,7 @@ class Application(ChangeLogged, TimestampMixin, VersionMixin, Model):
     reason: Mapped[Optional[str]] = mapped_column(String(500))
     destination: Mapped[Optional[str]] = mapped_column(String(200))
     planned_date: Mapped[Optional[dt.date]] = mapped_column()
+    due_on: Mapped[Optional[dt.date]] = mapped_column()  # e.g. a leaver's move-out deadline
     police_ref: Mapped[Optional[str]] = mapped_column(String(50))
     police_returned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     eligibility_json: Mapped[Optional[str]] = mapped_column(Text)

@@ -7,9 +7,7 @@ from sqlalchemy import DateTime, Integer, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 
-def utcnow() -> dt.datetime:
-    """Naive UTC now, the single clock every timestamp column uses."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+from ..clock import utcnow  # noqa: E402,F401  (the one clock; re-exported for the models)
 
 
 class TimestampMixin:

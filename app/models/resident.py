@@ -56,6 +56,7 @@ class Resident(ChangeLogged, TimestampMixin, VersionMixin, Model):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     hire_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     leave_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    retire_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     social_security_months: Mapped[Optional[int]] = mapped_column(Integer)
     residence_permit_years: Mapped[Optional[float]] = mapped_column(Float)
 

@@ -30,6 +30,22 @@ class AuditLog(Model):
     object_id: Mapped[Optional[str]] = mapped_column(String(40))
     success: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     detail: Mapped[Optional[str]] = mapped_column(Text)
+    role: Mapped[Optional[str]] = mapped_column(String(100))
+    request_id: Mapped[Optional[str]] = mapped_column(String(32))
+    prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    row_hash: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class AuditAnchor(Model):
+    """Left by a retention purge for each row whose predecessor was purged: the purged row's hash, so the
+    remaining chain still verifies (and a deletion without an anchor does not)."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    resume_id: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    purged: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class LoginSession(Model):
@@ -41,6 +57,19 @@ class LoginSession(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     ip: Mapped[Optional[str]] = mapped_column(String(45))
+    # Written at most once a minute (idle timeout); NULL until the first refresh means "created_at".
+    last_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class TokenRevocation(Model):
+    """Revoked API tokens (JWT), when no Redis is configured: key 'u:<user id>' ends every token of a user
+    issued before `revoked_at`, key 'f:<family>' one login's access and refresh tokens. Insert-only."""
+
+    __tablename__ = "token_revocation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True, nullable=False)
+    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True, nullable=False)
 
 
 class LoginLock(Model):

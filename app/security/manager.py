@@ -1,20 +1,28 @@
-"""HukouSecurityManager: FAB's SQLA security manager with lockout, audit and a rate-limited API login."""
+"""HukouSecurityManager: FAB's SQLA security manager with lockout, audit, one login rate limit, the password
+policy, revocable API tokens and our security screens (app/security/views.py)."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
-from flask import current_app
+from flask import current_app, g, has_request_context, request
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserGroupModelView
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..models import LoginLock
 from ..models.base import utcnow
+from . import passwords, tokens, views
 from .roles import fab_roles
 
 log = logging.getLogger(__name__)
+
+LOGIN_SCOPE = "hukou-login"  # one counter per client IP for the web and the API login
 
 
 class HukouGroupModelView(UserGroupModelView):
@@ -24,30 +32,109 @@ class HukouGroupModelView(UserGroupModelView):
                      "users": _l("Users"), "roles": _l("Roles")}
 
 
+# Our subclasses keep FAB's permission names, so roles and existing databases need no change.
+class HukouUserDBModelView(views.HukouUserDBModelView):
+    class_permission_name = "UserDBModelView"
+
+
+class HukouResetPasswordView(views.HukouResetPasswordView):
+    class_permission_name = "ResetPasswordView"
+
+
+class HukouResetMyPasswordView(views.HukouResetMyPasswordView):
+    class_permission_name = "ResetMyPasswordView"
+
+
+def printable(text: str | None, limit: int = 100) -> str:
+    """A user-typed name safe for one audit cell: control and bidi characters escaped as \\uXXXX, cut."""
+    out = "".join(f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or ord(ch) == 0x7f or 0x202a <= ord(ch) <= 0x202e
+                  or 0x2066 <= ord(ch) <= 0x2069 else ch for ch in str(text or ""))
+    return out[:limit]
+
+
+def _fab_password_check(password: str) -> None:
+    """FAB's own password validators (any screen we did not replace) apply our policy without the name."""
+    problem = views.policy_text(password, None)
+    if problem:
+        raise PasswordComplexityValidationError(problem)
+
+
+def _login_failed(_response) -> bool:
+    """Only failed guesses count towards the per-IP login limit (a busy office may sign in freely)."""
+    return bool(g.get("hk_login_failed"))
+
+
 class HukouSecurityManager(SecurityManager):
     """Roles come from app.security.roles; failed logins lock the account; every login is audited."""
 
     groupmodelview = HukouGroupModelView
+    userdbmodelview = HukouUserDBModelView
+    resetpasswordview = HukouResetPasswordView
+    resetmypasswordview = HukouResetMyPasswordView
+    authdbview = views.HukouAuthDBView
+    security_api = views.HukouSecurityApi
+    user_api = views.HukouUserApi
     userstatschartview = None  # its chart loads Google Charts from the internet; intranets have none
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        cfg = current_app.config
+        cfg["FAB_PASSWORD_COMPLEXITY_ENABLED"] = True
+        cfg["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = _fab_password_check
+        # Unknown, inactive and locked accounts are checked against a hash of the configured method, so
+        # they take as long as a wrong password for a real account (and stay cheap in tests).
+        cfg["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = self.hash_password(secrets.token_urlsafe(16))
+
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """A password hash with the configured method (FAB_PASSWORD_HASH_METHOD)."""
+        cfg = current_app.config
+        return generate_password_hash(password, method=cfg.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+                                      salt_length=cfg.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
 
     @staticmethod
     def create_builtin_roles():
         """The seven non-admin roles as anchored builtin-role regexes (Admin stays a DB role with every permission)."""
         return fab_roles()
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager, refusing revoked tokens."""
+        jwt_manager = super().create_jwt_manager(app)
+        tokens.install(jwt_manager)
+        return jwt_manager
+
+    @property
+    def is_auth_limited(self) -> bool:
+        """FAB would give the web login a limit of its own; register_views puts one shared limit on both."""
+        return False
+
     def register_views(self) -> None:
-        """Register FAB's views, then put the same rate limit on the API login as on the web login."""
+        """Register FAB's views, then one per-IP limit of failed guesses shared by the web and API logins."""
         super().register_views()
-        api = next((v for v in self.appbuilder.baseviews if v.__class__.__name__ == "SecurityApi"), None)
-        if api is not None and getattr(api, "blueprint", None) is not None:
-            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+        if not current_app.config.get("AUTH_RATE_LIMITED", True):
+            return
+        api = next((v for v in self.appbuilder.baseviews if isinstance(v, views.HukouSecurityApi)), None)
+        blueprints = [v.blueprint for v in (self.auth_view, api) if v is not None]
+        logins = {f"{bp.name}.login" for bp in blueprints}
+        for bp in blueprints:
+            self.limiter.shared_limit(self.auth_rate_limit, scope=LOGIN_SCOPE, methods=["POST"],
+                                      exempt_when=lambda: request.endpoint not in logins,
+                                      deduct_when=_login_failed)(bp)
+
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="",
+                 **kwargs):
+        """FAB's add_user; a plain-text password must follow the policy (CLI, bootstrap, scripts)."""
+        if password and not hashed_password:
+            passwords.check(password, username)
+        return super().add_user(username, first_name, last_name, email, role, password=password,
+                                hashed_password=hashed_password, **kwargs)
 
     def reset_password(self, userid, password) -> None:
-        """Change the password, then end the user's other browser sessions (a thief's copy stops working)."""
+        """Change a password (policy checked again here); the other sessions and API tokens of the account
+        end in the same transaction (hooks._on_user_change)."""
+        user = self.get_user_by_id(userid)
+        passwords.check(password, user.username if user else None)
         super().reset_password(userid, password)
-        from .hooks import revoke_sessions
-
-        revoke_sessions(int(userid), keep_current=True)
 
     def _lock_row(self, user_id: int) -> LoginLock:
         """The lockout row of a user, created on first use."""
@@ -62,16 +149,27 @@ class HukouSecurityManager(SecurityManager):
         until = self.session.scalar(select(LoginLock.locked_until).where(LoginLock.user_id == user.id))
         return bool(until and until > utcnow())
 
+    def _mark_failed(self) -> None:
+        """Tell the login rate limit that this request was a failed guess."""
+        if has_request_context():
+            g.hk_login_failed = True
+
     def auth_user_db(self, username, password):
         """FAB's DB login, refused while the account is locked; counts failures and locks after N in a row."""
         # FAB also accepts the e-mail address as the login name, so the lockout must follow it too.
         user = (self.find_user(username=username) or self.find_user(email=username)) if username else None
         if user is not None and self.is_locked(user):
+            # Same work as a wrong password, so the lock does not show in the answer time.
+            check_password_hash(user.password or current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
+                                password or "")
             self._audit_login(user.username, user.id, False, "locked")
+            self._mark_failed()
             return None
         result = super().auth_user_db(username, password)
-        if result is None and user is None and username:
-            self._audit_login(str(username)[:100], None, False, "unknown_user")
+        if result is None:
+            self._mark_failed()
+            if user is None and username:
+                self._audit_login(username, None, False, "unknown_user")
         return result
 
     def on_user_login(self, user) -> None:
@@ -91,16 +189,33 @@ class HukouSecurityManager(SecurityManager):
         self._audit_login(user.username, user.id, False, "now_locked" if locked else "bad_password")
 
     def on_user_logout(self, user) -> None:
-        """Audit the logout (the server-side session is revoked by the user_logged_out signal)."""
-        from ..audit import record_now
+        """Audit the logout (the view revoked the server-side session and API tokens before)."""
+        from .actor import request_unit
 
-        record_now(self.session, "logout", object_type="User", object_id=user.id,
-                   username=user.username, user_id=user.id)
+        with request_unit() as uow:
+            uow.record("logout", object_type="User", object_id=user.id, username=user.username, user_id=user.id)
+
+    def api_logout(self, payload: dict) -> str:
+        """POST /api/v1/security/logout: revoke the caller's API login (access and refresh tokens), audited."""
+        from ..uow import unit_of_work
+        from .actor import current_actor
+
+        user_id = int(payload["sub"])
+        user = self.get_user_by_id(user_id)
+        with unit_of_work(current_actor()) as uow:
+            conn = uow.session.connection()
+            if payload.get(tokens.FAMILY):
+                tokens.revoke_family(conn, payload[tokens.FAMILY])
+            else:  # a token from before families existed: end all of the user's tokens
+                tokens.revoke_user(conn, user_id)
+            audit.record(uow.session, "logout", object_type="User", object_id=user_id, user_id=user_id,
+                         username=user.username if user else None, detail={"via": "api"})
+        return gettext("Signed out")
 
     def _audit_login(self, username: str, user_id: int | None, ok: bool, reason: str | None = None) -> None:
-        """Write a login / login_failed audit row and commit it together with the lockout counter."""
-        from ..audit import record_now
+        """Write a login / login_failed audit row in one unit of work with the lockout counter."""
+        from .actor import request_unit
 
-        record_now(self.session, "login" if ok else "login_failed", object_type="User", object_id=user_id,
-                   success=ok, username=username, user_id=user_id,
-                   detail={"reason": reason} if reason else None)
+        with request_unit() as uow:
+            uow.record("login" if ok else "login_failed", object_type="User", object_id=user_id, success=ok,
+                       username=printable(username), user_id=user_id, detail={"reason": reason} if reason else None)

@@ -12,9 +12,9 @@ ROLES: dict[str, dict[str, set[str]]] = {
     "HukouOfficer": {
         "Resident": {"read", "write", "unmask", "export"},
         "Application": {"read", "write", "transition", "export"},
-        "Material": {"read", "write", "verify"},
+        "Material": {"read", "write", "verify", "export"},
         "Department": {"read"},
-        "PageLoan": {"read", "write"},
+        "PageLoan": {"read", "write", "export"},
         "Fee": {"read"},
         "ArchiveRecord": {"read", "write"},
         "MaterialType": {"read", "write"},
@@ -43,7 +43,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
     "Finance": {
         "Resident": {"read"},
         "Application": {"read"},
-        "Fee": {"read", "write"},
+        "Fee": {"read", "write", "export"},
         "PageLoan": {"read"},
         "Department": {"read"},
     },
@@ -57,7 +57,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "ArchiveRecord": {"read"},
         "MaterialType": {"read"},
         "EligibilityRule": {"read"},
-        "AuditLog": {"read"},
+        "AuditLog": {"read", "export"},
     },
     "Employee": {
         "Resident": {"read"},
@@ -79,6 +79,7 @@ SELF_SERVICE = [
     ("UserDBModelView", "userinfoedit"),
     ("MenuApi", "can_get"),
     ("OpenApi", "can_get"),
+    ("MyJobs", "menu_access"),  # 「我的任务」: every user sees only their own jobs (app/jobs/views.py)
 ]
 
 MENU_CATEGORIES = {
@@ -89,7 +90,7 @@ MENU_CATEGORIES = {
 
 
 # Menu items that belong to one verb of a resource rather than to reading it.
-VERB_MENUS = {("Resident", "export"): "ResidentExports"}
+VERB_MENUS = {("Resident", "write"): "ResidentImports", ("Resident", "export"): "ResidentExports"}
 
 
 # Every permission a resource has. All views and APIs sharing a resource must declare exactly this list as
@@ -97,14 +98,14 @@ VERB_MENUS = {("Resident", "export"): "ResidentExports"}
 RESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "Resident": ("read", "write", "delete", "unmask", "export"),
     "Application": ("read", "write", "transition", "export"),
-    "Material": ("read", "write", "verify"),
+    "Material": ("read", "write", "verify", "export"),
     "Department": ("read", "write", "delete"),
-    "PageLoan": ("read", "write"),
-    "Fee": ("read", "write"),
+    "PageLoan": ("read", "write", "export"),
+    "Fee": ("read", "write", "export"),
     "ArchiveRecord": ("read", "write"),
     "MaterialType": ("read", "write"),
     "EligibilityRule": ("read", "write"),
-    "AuditLog": ("read",),
+    "AuditLog": ("read", "export"),
     "UserDepartment": ("read", "write", "delete"),
     "UserResident": ("read", "write", "delete"),
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import clock
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ def next_sequence(session: Session, year: int) -> int:
 def create_record(session: Session, application: Application, location: str, user_id: int | None,
                   today: dt.date | None = None) -> ArchiveRecord:
     """Number and store the archive record of an application (in the caller's transaction)."""
-    year = (today or dt.date.today()).year
+    year = (today or clock.today()).year
     seq = next_sequence(session, year)
     record = ArchiveRecord(archive_no=format_number(year, seq), year=year, seq=seq,
                            application_id=application.id, location=location.strip(),

@@ -15,6 +15,7 @@ from ..domain import codes
 from ..domain.errors import DomainError, Message, N_
 from ..domain.workflow import GuardFailed
 from ..models import Application, PageLoan, Resident
+from .. import clock
 from . import archive
 
 # Resident fields an information-change application may set: (label, max length, code table or None).
@@ -79,14 +80,14 @@ def activate_resident(session: Session, application: Application, **_: Any) -> N
     """move_in completed: the resident is in the household from today unless a date was recorded."""
     resident = application.resident
     resident.status = "active"
-    resident.move_in_date = resident.move_in_date or dt.date.today()
+    resident.move_in_date = resident.move_in_date or clock.today()
 
 
 def close_resident(session: Session, application: Application, **_: Any) -> None:
     """move_out completed: the resident has left, today, for the application's destination."""
     resident = application.resident
     resident.status = "moved_out"
-    resident.move_out_date = dt.date.today()
+    resident.move_out_date = clock.today()
     resident.move_out_to = application.destination
 
 
@@ -112,7 +113,7 @@ def open_loan(session: Session, application: Application, **_: Any) -> None:
                                             PageLoan.returned_on.is_(None)))):
         raise GuardFailed(Message("page_already_lent", N_(
             "The resident's page is already lent out; it must be returned before it is lent again.")))
-    today = dt.date.today()
+    today = clock.today()
     session.add(PageLoan(resident_id=application.resident_id, application_id=application.id,
                          purpose=(application.reason or "")[:200] or None, lent_on=today,
                          due_on=today + dt.timedelta(days=int(current_app.config.get("HUKOU_LOAN_DAYS", 15))),
@@ -134,12 +135,11 @@ EFFECTS = {
 }
 
 
-def perform(session: Session, application: Application, effects: tuple[str, ...], location: str,
-            user_id: int | None) -> str | None:
-    """Carry out the effects of an accepted transition; the archive number if one was issued."""
+def perform(uow, application: Application, effects: tuple[str, ...], location: str) -> str | None:
+    """Carry out the effects of an accepted transition in the unit of work; the archive number if one was issued."""
     archive_no = None
     for name in effects:
-        result = EFFECTS[name](session, application, location=location, user_id=user_id)
+        result = EFFECTS[name](uow.session, application, location=location, user_id=uow.actor.user_id)
         if isinstance(result, str):
             archive_no = result
     return archive_no

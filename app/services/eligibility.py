@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 from flask import current_app, has_app_context
+from .. import clock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,7 +63,7 @@ def _entry(result: el.RuleResult, names: dict[int | None, str]) -> dict:
 
 def evaluate_application(application: Application, on: dt.date | None = None) -> tuple[bool, list[dict]]:
     """Evaluate the rules in force for this application; store the outcome in eligibility_json (no commit)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     rows = db.session.scalars(select(EligibilityRule).order_by(EligibilityRule.id)).all()
     rules = el.applicable([to_rule(r) for r in rows], application.type, application.pathway,
                           _city(application), on)
@@ -90,7 +91,7 @@ def stored_results(application: Application) -> dict | None:
 
 
 def seed_example_rules(session: Session) -> int:
-    """Insert EXAMPLE_RULES (marked 示例) when the rule table is empty and commit; return how many were added."""
+    """Insert EXAMPLE_RULES (marked 示例) when the rule table is empty (the caller's unit commits); how many."""
     if session.scalar(select(EligibilityRule.id).limit(1)) is not None:
         return 0
     for rule in el.EXAMPLE_RULES:
@@ -98,5 +99,5 @@ def seed_example_rules(session: Session) -> int:
             name=f"{EXAMPLE_PREFIX}{rule.name}", city=rule.city, pathway=rule.pathway,
             app_types=",".join(sorted(rule.app_types)), condition=rule.condition, threshold=rule.threshold,
             source=rule.source, valid_from=rule.valid_from, valid_to=rule.valid_to, is_example=True))
-    session.commit()
+    session.flush()
     return len(el.EXAMPLE_RULES)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from ..domain.workflow import Actor, AppSnapshot, Facts, transition_for
+from ..domain.workflow import AppSnapshot, Facts, transition_for
 from ..extensions import db
-from ..models import Application, Fee, PageLoan, User, UserDepartment, UserResident
-from ..security.scope import role_names
+from ..models import Application, Fee, PageLoan, User
 
 # Roles that type in applications on a resident's behalf; doing so does not make the application theirs.
 OFFICE_ROLES = frozenset({"HukouOfficer", "Admin"})
@@ -26,14 +25,6 @@ def snapshot(application: Application) -> AppSnapshot:
     return AppSnapshot(id=application.id, type=application.type, status=application.status,
                        department_id=application.department_id, resident_id=application.resident_id,
                        created_by_id=created_by, version=application.version)
-
-
-def actor_for(user) -> Actor:
-    """The acting user: role names, approver departments and their own resident record."""
-    departments = frozenset(db.session.scalars(
-        select(UserDepartment.department_id).where(UserDepartment.user_id == user.id)))
-    resident_id = db.session.scalar(select(UserResident.resident_id).where(UserResident.user_id == user.id))
-    return Actor(user_id=user.id, roles=role_names(user), department_ids=departments, resident_id=resident_id)
 
 
 def fees_settled(resident_id: int) -> bool:

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from ..domain import files
 from ..domain.errors import DomainError, Message, N_
 from ..domain.workflow_table import TYPES
+from ..clock import utcnow
+from ..domain.actor import Actor
 from ..extensions import db
 from ..models import Application, ChecklistItem, Material, MaterialType
-from ..models.base import utcnow
-from ..security.scope import current_scope
+from ..uow import UnitOfWork
 
 APPLICANT_UPLOAD_STATUSES = frozenset({"draft", "needs_materials", "submitted"})
 UPLOADER_DELETE_STATUSES = frozenset({"draft", "needs_materials"})
@@ -66,25 +67,14 @@ def missing_materials(application: Application) -> list[str]:
 
 # --- who may do what --------------------------------------------------------------------------------------
 
-def _sm():
-    """FAB's security manager of the running app."""
-    return current_app.appbuilder.sm
-
-
-def current_user():
-    """The user of this request (browser session or JWT)."""
-    return _sm().current_user
-
-
-def is_officer() -> bool:
+def is_officer(actor: Actor) -> bool:
     """The officer (and Admin): whoever holds Material can_verify."""
-    return _sm().has_access("can_verify", "Material")
+    return actor.can("verify", "Material")
 
 
-def is_applicant(application: Application) -> bool:
+def is_applicant(actor: Actor, application: Application) -> bool:
     """The employee whose own application this is, with Material write permission."""
-    return (current_scope().resident_id == application.resident_id
-            and _sm().has_access("can_write", "Material"))
+    return actor.resident_id == application.resident_id and actor.can("write", "Material")
 
 
 def _app_label(application: Application) -> str:
@@ -100,12 +90,12 @@ def _check_not_locked(application: Application) -> None:
             {"app": _app_label(application)}))
 
 
-def check_may_upload(application: Application) -> None:
-    """Raise MaterialForbidden unless the user may upload to this application now."""
+def check_may_upload(actor: Actor, application: Application) -> None:
+    """Raise MaterialForbidden unless the actor may upload to this application now."""
     _check_not_locked(application)
-    if is_officer():
+    if is_officer(actor):
         return
-    if not is_applicant(application):
+    if not is_applicant(actor, application):
         raise MaterialForbidden(Message("material_upload_forbidden", N_(
             "You may not upload materials to application %(app)s"), {"app": _app_label(application)}))
     if application.status not in APPLICANT_UPLOAD_STATUSES:
@@ -114,14 +104,13 @@ def check_may_upload(application: Application) -> None:
             "or awaiting supplementary materials"), {"app": _app_label(application)}))
 
 
-def check_may_delete(material: Material) -> None:
-    """Raise MaterialForbidden unless the user may delete this material now."""
+def check_may_delete(actor: Actor, material: Material) -> None:
+    """Raise MaterialForbidden unless the actor may delete this material now."""
     application = material.application
     _check_not_locked(application)
-    if is_officer():
+    if is_officer(actor):
         return
-    user = current_user()
-    if user is None or material.uploaded_by_id != user.id or not is_applicant(application):
+    if actor.user_id is None or material.uploaded_by_id != actor.user_id or not is_applicant(actor, application):
         raise MaterialForbidden(Message("material_delete_forbidden", N_(
             "You may not delete material %(name)s"), {"name": material.original_name}))
     if application.status not in UPLOADER_DELETE_STATUSES:
@@ -130,9 +119,9 @@ def check_may_delete(material: Material) -> None:
             "supplementary materials"), {"name": material.original_name, "app": _app_label(application)}))
 
 
-def check_may_verify(material: Material) -> None:
-    """Raise MaterialForbidden unless the user is the officer and the application is not archived."""
-    if not is_officer():
+def check_may_verify(actor: Actor, material: Material) -> None:
+    """Raise MaterialForbidden unless the actor is the officer and the application is not archived."""
+    if not is_officer(actor):
         raise MaterialForbidden(Message("material_verify_forbidden", N_(
             "Only the hukou officer may verify or return materials")))
     _check_not_locked(material.application)
@@ -167,10 +156,10 @@ def _checklist_type(application: Application, material_type_id) -> MaterialType:
         {"material": mtype.name, "type": TYPES.get(application.type, application.type)}))
 
 
-def _check(filename: str, head: bytes, size: int, max_bytes: int) -> tuple[str, str]:
+def _check(filename: str, head: bytes, size: int, max_bytes: int, tail: bytes | None = None) -> tuple[str, str]:
     """files.check_upload, with "too large" turned into a 413."""
     try:
-        return files.check_upload(filename, head, size, max_bytes)
+        return files.check_upload(filename, head, size, max_bytes, tail)
     except files.UploadRejected as err:
         if err.code == "upload_too_large":
             raise UploadTooLarge(*err.messages) from None
@@ -182,17 +171,6 @@ def upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX only; Windows cannot open directories)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _store(stream: BinaryIO, filename: str, head: bytes, max_bytes: int) -> tuple[str, str, int]:
@@ -213,10 +191,18 @@ def _store(stream: BinaryIO, filename: str, head: bytes, max_bytes: int) -> tupl
         with open(tmp, "rb") as written:
             digest, size = files.sha256_stream(written)
         os.replace(tmp, folder / name)
-        _fsync_dir(folder)
+        files.fsync_dir(folder)
     finally:
         tmp.unlink(missing_ok=True)
     return name, digest, size
+
+
+def _tail(stream: BinaryIO, size: int | None) -> bytes | None:
+    """The last KiB of a seekable stream (a PDF's %%EOF, a JPEG's EOI), or None when it cannot seek."""
+    if size is None:
+        return None
+    stream.seek(max(size - files.TAIL_BYTES, 0))
+    return stream.read(files.TAIL_BYTES)
 
 
 def _stream_size(stream: BinaryIO) -> int | None:
@@ -230,69 +216,66 @@ def _stream_size(stream: BinaryIO) -> int | None:
         return None
 
 
-def upload(application: Application, material_type_id, filename: str | None, stream: BinaryIO | None) -> Material:
-    """Store an uploaded scan for the application and commit its row; the file and the row exist both or neither."""
-    check_may_upload(application)
+def upload(uow: UnitOfWork, application: Application, material_type_id, filename: str | None,
+           stream: BinaryIO | None) -> Material:
+    """Store an uploaded scan and add its row to the unit; the file is removed again if the unit rolls back."""
+    check_may_upload(uow.actor, application)
     mtype = _checklist_type(application, material_type_id)
     if stream is None or not filename:
         raise files.UploadRejected(Message("upload_no_file", N_("File: please choose a file to upload")))
     max_bytes = current_app.config["HUKOU_UPLOAD_MAX_MB"] * 1024 * 1024
     known = _stream_size(stream)
     head = stream.read(HEAD_BYTES)
+    tail = _tail(stream, known)
     stream.seek(0)
-    kind, shown = _check(filename, head, known if known is not None else len(head), max_bytes)
+    kind, shown = _check(filename, head, known if known is not None else len(head), max_bytes, tail)
     name, digest, size = _store(stream, filename, head, max_bytes)
-    user = current_user()
-    try:
-        material = Material(application_id=application.id, material_type_id=mtype.id, original_name=shown,
-                            storage_name=name, size=size, sha256=digest, kind=kind,
-                            uploaded_by_id=getattr(user, "id", None), uploaded_at=utcnow())
-        db.session.add(material)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        _remove(name)
-        raise
+    uow.on_rollback(lambda: _remove(name))
+    material = Material(application_id=application.id, material_type_id=mtype.id, original_name=shown,
+                        storage_name=name, size=size, sha256=digest, kind=kind,
+                        uploaded_by_id=uow.actor.user_id, uploaded_at=utcnow())
+    uow.session.add(material)
+    uow.session.flush()
     return material
 
 
 # --- verify / stamp / return / delete ---------------------------------------------------------------------
 
-def _mark(material: Material, verified: bool) -> None:
+def _mark(uow: UnitOfWork, material: Material, verified: bool) -> None:
     """Who checked it and when."""
     material.verified = verified
-    material.verified_by_id = getattr(current_user(), "id", None)
+    material.verified_by_id = uow.actor.user_id
     material.verified_at = utcnow()
 
 
-def verify(material: Material, note: str | None = None, stamped: bool = False) -> Material:
+def verify(uow: UnitOfWork, material: Material, note: str | None = None, stamped: bool = False) -> Material:
     """The officer checked the scan against the original; `stamped` = copy stamped 「与原件一致」."""
-    check_may_verify(material)
-    _mark(material, True)
+    check_may_verify(uow.actor, material)
+    _mark(uow, material, True)
     material.stamped = bool(stamped or material.stamped)
     material.returned_reason = None
     if note is not None and note.strip():
         material.verify_note = note.strip()[:500]
-    db.session.commit()
+    uow.session.flush()
     return material
 
 
-def stamp(material: Material, note: str | None = None) -> Material:
+def stamp(uow: UnitOfWork, material: Material, note: str | None = None) -> Material:
     """Stamp the copy 「与原件一致」; a stamped copy is a verified one."""
-    return verify(material, note, stamped=True)
+    return verify(uow, material, note, stamped=True)
 
 
-def return_material(material: Material, reason: str | None) -> Material:
+def return_material(uow: UnitOfWork, material: Material, reason: str | None) -> Material:
     """Send a material back with a reason; it is no longer verified or stamped."""
-    check_may_verify(material)
+    check_may_verify(uow.actor, material)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(Message("material_return_reason", N_(
             "Return of material %(name)s: a reason is required"), {"name": material.original_name}))
-    _mark(material, False)
+    _mark(uow, material, False)
     material.stamped = False
     material.returned_reason = reason[:500]
-    db.session.commit()
+    uow.session.flush()
     return material
 
 
@@ -308,11 +291,11 @@ def _remove(name: str) -> None:
     (Path(current_app.config["UPLOAD_FOLDER"]) / name).unlink(missing_ok=True)
 
 
-def delete(material: Material) -> None:
-    """Delete the row, then the file (a failed commit leaves both)."""
-    check_may_delete(material)
+def delete(uow: UnitOfWork, material: Material) -> None:
+    """Delete the row; the file goes once the unit has committed (a failed commit leaves both)."""
+    check_may_delete(uow.actor, material)
     name = material.storage_name
-    db.session.delete(material)
-    db.session.commit()
+    uow.session.delete(material)
+    uow.session.flush()
     if _STORAGE_NAME.fullmatch(name or ""):
-        _remove(name)
+        uow.after_commit(lambda: _remove(name))

@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import select, update
 
-from .. import audit
-from ..domain.errors import DomainError, Message, N_
+from .. import clock
+from ..domain.errors import DomainError, Message, N_, NotPossible
 from ..extensions import db
 from ..models import Fee, PageLoan, Resident
 from ..models.records import FEE_STATUSES
@@ -24,7 +24,7 @@ FEE_MOVES = {
 
 def today() -> dt.date:
     """The local calendar day (loans and payments are dated by the office's day)."""
-    return dt.date.today()
+    return clock.today()
 
 
 def default_due() -> dt.date:
@@ -71,36 +71,32 @@ def check_loan(loan: PageLoan, resident: Resident | None) -> None:
         raise DomainError(*problems)
 
 
-def return_loan(loan_id: int, on: dt.date | None = None) -> dt.date:
-    """Mark a loan returned (conditional UPDATE, so two clicks return it once), audit it, commit."""
+def return_loan(uow, loan_id: int, on: dt.date | None = None) -> dt.date:
+    """Mark a loan returned (conditional UPDATE, so two clicks return it once) and audit it in the unit."""
     on = on or today()
-    result = db.session.execute(update(PageLoan).where(PageLoan.id == loan_id, PageLoan.returned_on.is_(None))
-                                .values(returned_on=on).execution_options(synchronize_session=False))
+    result = uow.session.execute(update(PageLoan).where(PageLoan.id == loan_id, PageLoan.returned_on.is_(None))
+                                 .values(returned_on=on).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
         raise DomainError(Message("loan_already_returned", N_("Page loan #%(id)s was already returned"),
                                   {"id": loan_id}))
-    audit.record(db.session, "return_page", object_type="PageLoan", object_id=loan_id,
-                 detail={"returned_on": [None, on.isoformat()]})
-    db.session.commit()
+    uow.record("return_page", object_type="PageLoan", object_id=loan_id,
+               detail={"returned_on": [None, on.isoformat()]})
     return on
 
 
-def move_fee(fee_id: int, move: str) -> None:
-    """Apply a fee status change (pay / refund / waive) only from its expected status; audit it; commit."""
+def move_fee(uow, fee_id: int, move: str) -> None:
+    """Apply a fee status change (pay / refund / waive) only from its expected status; audit it in the unit."""
     src, dst, refusal = FEE_MOVES[move]
     values: dict = {"status": dst}
     if move == "pay":
         values["paid_on"] = today()
-    result = db.session.execute(update(Fee).where(Fee.id == fee_id, Fee.status == src).values(**values)
-                                .execution_options(synchronize_session=False))
+    result = uow.session.execute(update(Fee).where(Fee.id == fee_id, Fee.status == src).values(**values)
+                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
-        status = db.session.scalar(select(Fee.status).where(Fee.id == fee_id))
+        status = uow.session.scalar(select(Fee.status).where(Fee.id == fee_id))
         raise DomainError(Message(f"fee_cannot_{move}", refusal,
                                   {"id": fee_id, "status": FEE_STATUSES.get(status, status)}))
     detail = {"status": [src, dst]}
     if move == "pay":
         detail["paid_on"] = [None, values["paid_on"].isoformat()]
-    audit.record(db.session, f"fee_{move}", object_type="Fee", object_id=fee_id, detail=detail)
-    db.session.commit()
+    uow.record(f"fee_{move}", object_type="Fee", object_id=fee_id, detail=detail)

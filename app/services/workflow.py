@@ -4,26 +4,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..clock import utcnow
 from ..dao import get_visible
-from ..db import write_transaction
 from ..domain import workflow
+from ..domain.actor import Actor
 from ..domain.errors import DomainError, Message, N_
 from ..domain.workflow import NotPossible, NotVisible, Outcome
-from ..extensions import db
 from ..models import Application, ApplicationHistory, Resident
-from ..models.base import utcnow
-from ..security.scope import scope_of
+from ..uow import UnitOfWork
 from . import effects
-from .facts import actor_for, facts_for, snapshot
+from .facts import facts_for, snapshot
 
-LIMITS = {"comment": (_l("Comment"), 1000), "override_reason": (_l("Override reason"), 500),
-          "archive_location": (_l("Cabinet location"), 100)}
+LIMITS = {"comment": (N_("Comment"), 1000), "override_reason": (N_("Override reason"), 500),
+          "archive_location": (N_("Cabinet location"), 100)}
 
 
 @dataclass(frozen=True)
@@ -54,17 +51,17 @@ def _clean(name: str, value) -> str | None:
     return text or None
 
 
-def load_visible(app_id, user) -> Application:
-    """The application if the user's row scope reaches it, else the engine's 404."""
-    application = get_visible(Application, app_id, scope_of(user))
+def load_visible(uow: UnitOfWork, app_id) -> Application:
+    """The application if the actor's row scope reaches it, else the engine's 404."""
+    application = get_visible(Application, app_id, uow.actor, uow.session)
     if application is None:
         raise _not_found(app_id)
     return application
 
 
-def available_actions(application: Application, user) -> list[str]:
-    """Actions this user may try on the application now (guards are checked when they try)."""
-    return workflow.available(snapshot(application), actor_for(user))
+def available_actions(application: Application, actor: Actor) -> list[str]:
+    """Actions this actor may try on the application now (guards are checked when they try)."""
+    return workflow.available(snapshot(application), actor)
 
 
 def _row_values(outcome: Outcome, override: str | None, failed: bool) -> dict:
@@ -77,16 +74,16 @@ def _row_values(outcome: Outcome, override: str | None, failed: bool) -> dict:
         values["completed_at"] = now
     if outcome.action == "police_reject":
         values["police_returned"] = True
-    if outcome.action == "submit_police":
+    if outcome.action in ("submit_police", "reopen"):
         values["police_returned"] = False
     if outcome.action == "pass_review":
         values["override_reason"] = override if failed else None
     return values
 
 
-def _claim(application: Application, outcome: Outcome, values: dict) -> None:
+def _claim(uow: UnitOfWork, application: Application, outcome: Outcome, values: dict) -> None:
     """The conditional UPDATE: only from the status and version we read; else someone else was first (409)."""
-    result = db.session.execute(
+    result = uow.session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == outcome.from_status,
                Application.version == application.version)
@@ -97,41 +94,47 @@ def _claim(application: Application, outcome: Outcome, values: dict) -> None:
             {"id": application.id}))
 
 
-def transition(app_id, action: str, user, comment: str | None = None, override_reason: str | None = None,
-               archive_location: str | None = None) -> Done:
-    """Apply one workflow action as `user`, all or nothing; raises the engine's DomainError subclasses."""
+def transition(uow: UnitOfWork, app_id, action: str, comment: str | None = None,
+               override_reason: str | None = None, archive_location: str | None = None) -> Done:
+    """Apply one workflow action as the unit's actor; raises the engine's DomainError subclasses."""
     comment = _clean("comment", comment)
     override_reason = _clean("override_reason", override_reason)
     archive_location = _clean("archive_location", archive_location)
+    mark = audit.pending_mark(uow.session)
     try:
-        return _apply(app_id, action, user, comment, override_reason, archive_location)
+        with uow.session.begin_nested():  # a refused row in a bulk run leaves the others intact
+            return _apply(uow, app_id, action, comment, override_reason, archive_location)
     except IntegrityError as err:  # a unique index caught a race the checks could not see (e.g. two open loans)
+        audit.drop_since(uow.session, mark)
         raise NotPossible(Message("conflict_just_now", N_(
             "Application %(id)s conflicts with a change made just now; reload it and try again."),
             {"id": app_id})) from err
+    except BaseException:
+        audit.drop_since(uow.session, mark)
+        raise
 
 
-def _apply(app_id, action: str, user, comment, override_reason, archive_location) -> Done:
-    """The transaction of transition(): load, decide, claim, record, apply effects."""
-    session = db.session
-    with write_transaction(session):
-        application = load_visible(app_id, user)
-        pk, version, user_id, username = application.id, application.version, user.id, user.username
-        facts = facts_for(application, action, override_reason, archive_location)
-        outcome = workflow.apply(snapshot(application), action, actor_for(user), facts, comment)
-        if action == "submit" and application.type == "info_change":
-            effects.parse_changes(application.change_json)  # the office must know what to change
-        _claim(application, outcome, _row_values(outcome, override_reason, bool(facts.eligibility_failed)))
-        session.add(ApplicationHistory(application_id=application.id, action=action,
-                                       from_status=outcome.from_status, to_status=outcome.to_status,
-                                       user_id=user_id, username=username, at=utcnow(), comment=comment))
-        archive_no = effects.perform(session, application, outcome.effects, archive_location or "", user_id)
-        audit.record(session, "transition", object_type="Application", object_id=pk, username=username,
-                     user_id=user_id,
-                     detail={"action": action, "from": outcome.from_status, "to": outcome.to_status,
-                             "comment": comment, "override_reason": override_reason if facts.eligibility_failed
-                             else None, "archive_no": archive_no, "effects": list(outcome.effects)})
-        session.flush()
+def _apply(uow: UnitOfWork, app_id, action: str, comment, override_reason, archive_location) -> Done:
+    """Load, decide, claim, record history and audit, apply effects: all inside the caller's unit."""
+    session, actor = uow.session, uow.actor
+    application = load_visible(uow, app_id)
+    pk, version = application.id, application.version
+    facts = facts_for(application, action, override_reason, archive_location)
+    outcome = workflow.apply(snapshot(application), action, actor, facts, comment)
+    if action == "submit" and application.type == "info_change":
+        effects.parse_changes(application.change_json)  # the office must know what to change
+    _claim(uow, application, outcome, _row_values(outcome, override_reason, bool(facts.eligibility_failed)))
+    session.add(ApplicationHistory(application_id=pk, action=action, from_status=outcome.from_status,
+                                   to_status=outcome.to_status, user_id=actor.user_id,
+                                   username=actor.label if actor.system else actor.username, at=utcnow(),
+                                   comment=comment))
+    archive_no = effects.perform(uow, application, outcome.effects, archive_location or "")
+    uow.record("transition", object_type="Application", object_id=pk,
+               detail={"action": action, "from": outcome.from_status, "to": outcome.to_status,
+                       "comment": comment, "override_reason": override_reason if facts.eligibility_failed
+                       else None, "archive_no": archive_no, "effects": list(outcome.effects)})
+    session.flush()
+    session.expire(application)
     return Done(outcome.action, outcome.from_status, outcome.to_status, outcome.effects, outcome.comment,
                 application_id=pk, version=version + 1, archive_no=archive_no)
 
@@ -153,34 +156,43 @@ def check_changes(item: Application) -> None:
         item.change_json = None
 
 
-def prepare_new(item: Application, user) -> None:
+def prepare_new(uow: UnitOfWork, item: Application, city_default: str | None = None) -> None:
     """A new application is a draft of a known type for a resident the user can see, in that resident's department."""
     if item.type not in workflow.TYPES:
         raise DomainError(Message("unknown_type", N_("Application type: %(value)s is not a known type."),
                                   {"value": item.type}))
     rid = item.resident_id if item.resident_id is not None else getattr(item.resident, "id", None)
-    with db.session.no_autoflush:  # the form may have linked the new item to a resident already
-        resident = get_visible(Resident, rid, scope_of(user)) if rid is not None else None
+    with uow.session.no_autoflush:  # the form may have linked the new item to a resident already
+        resident = get_visible(Resident, rid, uow.actor, uow.session) if rid is not None else None
     if resident is None:
-        raise DomainError(Message("ref_not_visible", N_("%(field)s: no such record"), {"field": _l("Applicant")}))
+        raise DomainError(Message("ref_not_visible", N_("%(field)s: no such record"), {"field": N_("Applicant")}))
     item.resident, item.resident_id, item.department_id = resident, resident.id, resident.department_id
     item.status, item.version, item.police_returned = "draft", 1, False
     item.override_reason = item.eligibility_json = item.submitted_at = item.completed_at = None
-    item.created_by_id = user.id
-    item.city = (item.city or "").strip() or current_app.config.get("HUKOU_CITY") or None
+    item.created_by_id = uow.actor.user_id
+    item.city = (item.city or "").strip() or city_default or None
     check_changes(item)
 
 
-def claim_edit(item: Application) -> None:
-    """Before saving an edit: still editable, and no transition slipped in since it was read (bumps the version)."""
+def claim_edit(uow: UnitOfWork, item: Application) -> None:
+    """Before saving an edit: content still open, and no transition slipped in since it was read (bumps the version).
+
+    Content is frozen once pre-review passed: a police return reopens the materials only; changing the content
+    needs the `reopen` action, which sends the application back through pre-review and the approvals.
+    """
     if item.status not in EDITABLE_STATUSES:
         raise NotPossible(Message("application_not_editable", N_(
             "Application %(id)s can be changed only while it is a draft or awaiting supplementary materials."),
             {"id": item.id}))
+    if item.police_returned:
+        raise NotPossible(Message("application_content_frozen", N_(
+            "Application %(id)s was already approved: its content cannot be changed, only its materials. To change "
+            "the content, use 'Reopen for content changes'; pre-review and the approvals are then repeated."),
+            {"id": item.id}))
     check_changes(item)
-    claimed = db.session.execute(
+    claimed = uow.session.execute(
         update(Application).where(Application.id == item.id, Application.status.in_(EDITABLE_STATUSES),
-                                  Application.version == item.version)
+                                  Application.police_returned.is_(False), Application.version == item.version)
         .values(version=Application.version + 1).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise NotPossible(Message("changed_concurrently", N_(

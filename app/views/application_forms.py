@@ -10,6 +10,7 @@ from wtforms import Form, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Optional
 
+from ..domain.masking import mask_changes
 from ..domain.workflow import TYPES
 from ..forms import code_select, enum_select
 from ..models import Application
@@ -104,7 +105,8 @@ def prefill_changes(form: Form, item: Application) -> None:
 
 
 def fmt_changes(value) -> str:
-    """Requested changes as 'label: value' pairs."""
+    """Requested changes as 'label: value' pairs, a new phone number masked (the page has no logged unmask)."""
+    value = mask_changes(value)
     try:
         data = json.loads(value) if value else {}
     except ValueError:

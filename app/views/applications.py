@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import StringField
 
+from ..web.labels import APPLICATION_LABELS
 from ..domain.errors import DomainError
 from ..domain.workflow import ACTIONS, STATUSES, TYPES, NotVisible, transition_for
 from ..extensions import db
@@ -19,6 +20,7 @@ from ..forms import enum_select
 from ..i18n import render_error
 from ..models import Application, ApplicationHistory, ArchiveRecord, Resident
 from ..services import workflow as wf
+from ..security.actor import current_actor, request_unit
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .application_forms import (CHANGE_FIELDS, add_form_fields, apply_changes, change_inputs, fmt_changes,
@@ -26,26 +28,17 @@ from .application_forms import (CHANGE_FIELDS, add_form_fields, apply_changes, c
 from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
 from .org import ShownError
 
-LABELS = {
-    "id": _l("No."), "type": _l("Application type"), "status": _l("Status"), "resident": _l("Applicant"),
-    "resident.name": _l("Applicant name"), "department": _l("Department"), "pathway": _l("Pathway"),
-    "city": _l("City"), "reason": _l("Reason"), "destination": _l("Destination"),
-    "planned_date": _l("Planned date"), "police_ref": _l("Police reference"),
-    "police_returned": _l("Returned by police station"), "override_reason": _l("Override reason"),
-    "change_json": _l("Requested changes"), "submitted_at": _l("Submitted at"),
-    "completed_at": _l("Completed at"), "created_by": _l("Entered by"), "created_on": _l("Created"),
-    "changed_on": _l("Changed"), "version": _l("Version"),
-}
+LABELS = APPLICATION_LABELS
 EDIT_COLUMNS = ["reason", "destination", "pathway", "planned_date", *CHANGE_FIELDS]
 # Bulk steps on the list; each runs the one transition service per row (archive needs a location: single only).
 BULK = ("pass_review", "dept_approve", "leader_approve", "enter", "complete")
 # Buttons drawn as dangerous; actions whose form asks for an override or a cabinet location.
 DANGER = frozenset({"reject", "dept_reject", "leader_reject", "police_reject", "withdraw"})
 CONFIRM = _l("Apply this step to every selected application?")
-def action_buttons(application: Application, user) -> list[dict]:
-    """One entry per action this user may take now, with what its form must ask for."""
+def action_buttons(application: Application, actor) -> list[dict]:
+    """One entry per action this actor may take now, with what its form must ask for."""
     buttons = []
-    for name in wf.available_actions(application, user):
+    for name in wf.available_actions(application, actor):
         row = transition_for(application.type, application.status, name)
         buttons.append({"action": name, "label": ACTIONS[name], "danger": name in DANGER,
                         "comment_required": bool(row and row.comment_required),
@@ -71,7 +64,7 @@ def show_context(application: Application) -> dict:
     history = db.session.scalars(select(ApplicationHistory).where(ApplicationHistory.application_id ==
                                                                   application.id).order_by(ApplicationHistory.id))
     return {
-        "application": application, "history": list(history), "actions": action_buttons(application, g.user),
+        "application": application, "history": list(history), "actions": action_buttons(application, current_actor()),
         "statuses": STATUSES, "action_labels": ACTIONS, "local_time": f.fmt_date,
         "missing": materials.missing_materials(application),
         "eligibility": eligibility.stored_results(application) or _eligibility_preview(application),
@@ -159,7 +152,8 @@ class ApplicationView(HukouModelView):
         """A draft for a resident in the user's scope (an employee: themself), department from the resident."""
         apply_changes(item, g.pop("hk_change_inputs", None))
         try:
-            wf.prepare_new(item, g.user)
+            with request_unit() as uow:
+                wf.prepare_new(uow, item, current_app.config.get("HUKOU_CITY"))
         except DomainError as err:
             raise ShownError(err) from err
 
@@ -167,7 +161,8 @@ class ApplicationView(HukouModelView):
         """Only drafts and applications awaiting materials can be edited."""
         apply_changes(item, g.pop("hk_change_inputs", None))
         try:
-            wf.claim_edit(item)
+            with request_unit() as uow:
+                wf.claim_edit(uow, item)
         except DomainError as err:
             raise ShownError(err) from err
 
@@ -186,14 +181,13 @@ class ApplicationView(HukouModelView):
         """One workflow action from the show page; the result or refusal is flashed in the user's language."""
         form = request.form
         try:
-            done = wf.transition(pk, form.get("action", ""), g.user, comment=form.get("comment"),
-                                 override_reason=form.get("override_reason"),
-                                 archive_location=form.get("archive_location"))
+            with request_unit() as uow:
+                done = wf.transition(uow, pk, form.get("action", ""), comment=form.get("comment"),
+                                     override_reason=form.get("override_reason"),
+                                     archive_location=form.get("archive_location"))
         except NotVisible:
-            db.session.rollback()
             abort(404)
         except DomainError as err:
-            db.session.rollback()
             self.flash_domain_error(err)
         else:
             flash(gettext("Application %(id)s: %(action)s done; status is now %(status)s.", id=pk,
@@ -207,13 +201,13 @@ class ApplicationView(HukouModelView):
         """Run one action on each selected row; report successes and each row's refusal."""
         ids = [item.id for item in (items if isinstance(items, list) else [items])]
         succeeded = 0
-        for pk in ids:
-            try:
-                wf.transition(pk, name, g.user)
-                succeeded += 1
-            except DomainError as err:
-                db.session.rollback()
-                flash(gettext("Application %(id)s: %(error)s", id=pk, error=render_error(err)), "danger")
+        with request_unit() as uow:  # one unit; each row in its own savepoint, so a refusal skips only that row
+            for pk in ids:
+                try:
+                    wf.transition(uow, pk, name)
+                    succeeded += 1
+                except DomainError as err:
+                    flash(gettext("Application %(id)s: %(error)s", id=pk, error=render_error(err)), "danger")
         flash(gettext("%(action)s: %(done)s of %(total)s applications done.", action=gettext(ACTIONS[name]),
                       done=succeeded, total=len(ids)), "success" if succeeded == len(ids) else "warning")
         return redirect(url_for(".list"))

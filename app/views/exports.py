@@ -4,16 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 
-from flask import abort, g, request, send_file
+from flask import abort, g, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 
-from .. import audit
+from ..clock import today
+from ..security.actor import current_actor, request_unit
 from ..dao import visible
 from ..domain import codes
-from ..domain.masking import mask_id, mask_phone
-from ..exporting import write_xlsx
+from ..domain.masking import mask_birth_date, mask_id, mask_phone
+from ..exporting import send_xlsx, write_xlsx
 from ..extensions import db
 from ..models import Resident
 from ..models.resident import GENDERS, RESIDENT_STATUSES
@@ -25,8 +26,10 @@ COLUMNS = ["name", "gender", "birth_date", "id_number", "ethnicity", "education"
 
 
 def _row(r: Resident, full: bool) -> list:
-    """One resident as export cells (codes as Chinese names, numbers masked unless `full`)."""
-    return [r.name, gettext(GENDERS.get(r.gender, "")) if r.gender else "", r.birth_date,
+    """One resident as export cells (codes as Chinese names; numbers masked and the birth date as its year
+    unless `full`: a masked export must not give the numbers back, see app.domain.masking)."""
+    return [r.name, gettext(GENDERS.get(r.gender, "")) if r.gender else "",
+            r.birth_date if full else mask_birth_date(r.birth_date),
             r.id_number if full else mask_id(r.id_number), codes.ETHNICITY.get(r.ethnicity or "", ""),
             codes.EDUCATION.get(r.education or "", ""), codes.MARITAL.get(r.marital_status or "", ""),
             r.department.name if r.department else "", gettext(RESIDENT_STATUSES.get(r.status, r.status)),
@@ -47,7 +50,7 @@ class ResidentExportView(BaseView):
     @has_access
     def xlsx(self):
         """Write the scoped, filtered register to a temporary file and send it; the export is audited."""
-        stmt = visible(Resident).order_by(Resident.department_id, Resident.name, Resident.id)
+        stmt = visible(Resident, current_actor()).order_by(Resident.department_id, Resident.name, Resident.id)
         filters = {}
         for key in ("department_id", "status"):
             value = request.args.get(key)
@@ -62,12 +65,11 @@ class ResidentExportView(BaseView):
         tmp = tempfile.TemporaryFile()
         rows = (_row(r, full) for r in db.session.scalars(stmt.execution_options(yield_per=2000)))
         count = write_xlsx(tmp, gettext("Residents"), [str(LABELS[c]) for c in COLUMNS], rows)
-        audit.record_now(db.session, "export", object_type="Resident",
-                         detail={"rows": count, "unmasked": full, "filters": filters})
+        with request_unit() as uow:  # the file is sent only once its export is in the audit trail
+            uow.record("export", object_type="Resident", detail={"rows": count, "unmasked": full, "filters": filters})
         tmp.seek(0)
-        name = f"residents-{dt.date.today():%Y%m%d}.xlsx"
-        return send_file(tmp, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        name = f"residents-{today():%Y%m%d}.xlsx"
+        return send_xlsx(tmp, name)
 
 
 def register(appbuilder) -> None:

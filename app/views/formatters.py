@@ -7,7 +7,8 @@ from flask import g
 from flask_babel import format_datetime, gettext
 
 from ..domain import codes
-from ..domain.masking import mask_id, mask_phone
+from ..domain.masking import mask_birth_date, mask_id, mask_phone
+from ..web.personal import may_unmask
 
 
 def unmasked() -> bool:
@@ -23,6 +24,14 @@ def fmt_id(value) -> str:
 def fmt_phone(value) -> str:
     """Phone number masked unless unmasked for this request."""
     return (value or "") if unmasked() else mask_phone(value)
+
+
+def fmt_birth_date(value) -> str:
+    """A birth date whole for users who may unmask (or on an unmasked page), else the year only: beside the
+    masked ID number a whole date would narrow the hidden digits (see app.domain.masking)."""
+    if value in (None, ""):
+        return ""
+    return fmt_date(value) if unmasked() or may_unmask() else mask_birth_date(value)
 
 
 def fmt_date(value) -> str:

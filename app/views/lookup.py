@@ -15,7 +15,7 @@ from ..domain.masking import mask_id
 from ..extensions import db
 from ..models import Resident
 from ..security.roles import resource_permissions
-from ..security.scope import current_scope
+from ..security.actor import current_actor
 
 LIMIT = 20
 
@@ -35,16 +35,17 @@ def search(term: str, limit: int = LIMIT) -> list[Resident]:
     number = normalize(term)
     if len(number) == 18:
         conds.append(Resident.id_number == number)
-    stmt = scoped(select(Resident).where(or_(*conds)).order_by(Resident.name, Resident.id).limit(limit), Resident)
+    stmt = scoped(select(Resident).where(or_(*conds)).order_by(Resident.name, Resident.id).limit(limit), Resident,
+                  current_actor())
     return list(db.session.scalars(stmt))
 
 
 def own_resident() -> Resident | None:
     """The employee's own record as the picker's default (an employee can only apply for themself)."""
-    scope = current_scope()
-    if scope.unit_wide or scope.department_ids or scope.resident_id is None:
+    actor = current_actor()
+    if actor.unit_wide or actor.department_ids or actor.resident_id is None:
         return None
-    return get_visible(Resident, scope.resident_id, scope)
+    return get_visible(Resident, actor.resident_id, actor)
 
 
 class ResidentLookupView(BaseView):
@@ -86,7 +87,7 @@ class ResidentPickerField(Field):
     def process_formdata(self, valuelist) -> None:
         """Turn the posted id into a visible Resident, or None."""
         raw = valuelist[0] if valuelist else ""
-        self.data = get_visible(Resident, raw) if raw else None
+        self.data = get_visible(Resident, raw, current_actor()) if raw else None
         self._raw = raw
 
     def pre_validate(self, form) -> None:

@@ -2,35 +2,29 @@
 delete, and the printable checklist (材料清单) per application type."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
-from ..dao import get_or_404
+from ..web.labels import MATERIAL_LABELS
+from ..clock import today
+from ..dao import get_or_refuse
 from ..domain import files
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotVisible
 from ..domain.workflow_table import TYPES
-from ..extensions import db
 from ..i18n import render_error
 from ..models import Application, Material
 from ..services import materials as svc
 from ..services.eligibility import stored_results
+from ..security.actor import current_actor, request_unit
+from ..web.files import send_material
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 
-LABELS = {
-    "application": _l("Application"), "material_type": _l("Material type"), "original_name": _l("File name"),
-    "size": _l("Size (bytes)"), "sha256": _l("SHA-256"), "kind": _l("File type"), "verified": _l("Verified"),
-    "stamped": _l("Stamped as true copy"), "verify_note": _l("Verification note"),
-    "returned_reason": _l("Return reason"), "verified_by": _l("Checked by"), "verified_at": _l("Checked at"),
-    "uploaded_at": _l("Uploaded at"),
-}
+LABELS = MATERIAL_LABELS
 
 
 def _local_next(default: str) -> str:
@@ -39,22 +33,6 @@ def _local_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
-
-
-def send_material(material: Material):
-    """The file as an attachment with its original name, nosniff, no caching; the download is audited."""
-    path = svc.file_path(material)
-    if path is None or not path.is_file():
-        abort(404)  # a missing file is "not found", never a 500
-    audit.record(db.session, "download", object_type="Material", object_id=material.id,
-                 detail={"name": material.original_name, "application_id": material.application_id})
-    db.session.commit()
-    response = send_file(path, mimetype=files.ALLOWED.get(material.kind, "application/octet-stream"),
-                         conditional=False, etag=False, max_age=0)
-    response.headers["Content-Disposition"] = files.content_disposition(material.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _item_status(mats: list[Material]) -> tuple[str, str | None]:
@@ -108,17 +86,18 @@ class MaterialView(HukouModelView):
         """Not available: verification has its own actions."""
         abort(404)
 
-    def _back(self, material_or_app) -> str:
-        """Where to go after a POST: the page that sent it, else the material / list."""
-        default = (url_for(".show", pk=material_or_app.id) if isinstance(material_or_app, Material)
-                   else url_for(".list"))
-        return _local_next(default)
+    def _back(self, material_pk) -> str:
+        """Where to go after a POST: the page that sent it, else the material."""
+        return _local_next(url_for(".show", pk=material_pk))
 
-    def _run(self, fn, *args, target):
-        """Run a service call; a refusal is flashed in Chinese, too-large uploads stay 413."""
+    def _run(self, fn, model, pk, *args, target=None):
+        """Run a service command on a visible row in one unit of work; refusals are flashed, 413 stays 413."""
         try:
-            fn(*args)
+            with request_unit() as uow:
+                fn(uow, get_or_refuse(model, pk, uow.actor, uow.session), *args)
         except svc.UploadTooLarge:
+            raise
+        except NotVisible:
             raise
         except DomainError as err:
             flash(render_error(err), "danger")
@@ -129,10 +108,9 @@ class MaterialView(HukouModelView):
     @has_access
     def upload(self, app_id: int):
         """Upload one scan to a visible application (form fields material_type_id, file)."""
-        application = get_or_404(Application, app_id)
         target = _local_next(url_for(".list"))
         storage = request.files.get("file")
-        failed = self._run(svc.upload, application, request.form.get("material_type_id"),
+        failed = self._run(svc.upload, Application, app_id, request.form.get("material_type_id"),
                            storage.filename if storage else None, storage.stream if storage else None,
                            target=target)
         if failed is None:
@@ -143,40 +121,36 @@ class MaterialView(HukouModelView):
     @has_access
     def download(self, pk: int):
         """The stored file under its original name (404 if not visible or missing on disk)."""
-        return send_material(get_or_404(Material, pk))
+        return send_material(pk)
 
     @expose("/verify/<int:pk>", methods=["POST"])
     @has_access
     def verify(self, pk: int):
         """Mark the material verified, with an optional note."""
-        material = get_or_404(Material, pk)
-        target = self._back(material)
-        return self._run(svc.verify, material, request.form.get("note"), target=target) or redirect(target)
+        target = self._back(pk)
+        return self._run(svc.verify, Material, pk, request.form.get("note"), target=target) or redirect(target)
 
     @expose("/stamp/<int:pk>", methods=["POST"])
     @has_access
     def stamp(self, pk: int):
         """Mark the material verified and stamped 「与原件一致」."""
-        material = get_or_404(Material, pk)
-        target = self._back(material)
-        return self._run(svc.stamp, material, request.form.get("note"), target=target) or redirect(target)
+        target = self._back(pk)
+        return self._run(svc.stamp, Material, pk, request.form.get("note"), target=target) or redirect(target)
 
     @expose("/return/<int:pk>", methods=["POST"])
     @has_access
     def return_(self, pk: int):
         """Return the material to the applicant with a reason."""
-        material = get_or_404(Material, pk)
-        target = self._back(material)
-        return (self._run(svc.return_material, material, request.form.get("reason"), target=target)
+        target = self._back(pk)
+        return (self._run(svc.return_material, Material, pk, request.form.get("reason"), target=target)
                 or redirect(target))
 
     @expose("/delete/<int:pk>", methods=["POST"])
     @has_access
     def delete(self, pk: int):
         """Delete the material and its file (uploader while editable, or the officer)."""
-        material = get_or_404(Material, pk)
         target = _local_next(url_for(".list"))
-        failed = self._run(svc.delete, material, target=self._back(material))
+        failed = self._run(svc.delete, Material, pk, target=self._back(pk))
         if failed is None:
             flash(gettext("The material was deleted"), "success")
         return failed or redirect(target)
@@ -198,7 +172,7 @@ class ChecklistView(BaseView):
     def index(self):
         """Links to the checklist of every application type."""
         return self._require_login() or self.render_template("checklist_print.html", app_type=None,
-                                                             types=TYPES, items=[], today=dt.date.today())
+                                                             types=TYPES, items=[], today=today())
 
     @expose("/<app_type>")
     def show(self, app_type: str):
@@ -207,17 +181,18 @@ class ChecklistView(BaseView):
             abort(404)
         return self._require_login() or self.render_template(
             "checklist_print.html", app_type=app_type, type_label=TYPES[app_type], types=TYPES,
-            items=svc.checklist_items(app_type), today=dt.date.today())
+            items=svc.checklist_items(app_type), today=today())
 
 
 def materials_panel(application: Application) -> dict:
     """Everything application_materials.html shows: checklist status, missing items, rows with allowed buttons."""
     mats = svc.materials_of(application)
-    rows = [{"m": m, "can_verify": svc.allowed(svc.check_may_verify, m),
-             "can_delete": svc.allowed(svc.check_may_delete, m)} for m in mats]
+    actor = current_actor()
+    rows = [{"m": m, "can_verify": svc.allowed(svc.check_may_verify, actor, m),
+             "can_delete": svc.allowed(svc.check_may_delete, actor, m)} for m in mats]
     return {
         "lines": checklist_status(application, mats), "missing": svc.missing_materials(application),
-        "rows": rows, "can_upload": svc.allowed(svc.check_may_upload, application),
+        "rows": rows, "can_upload": svc.allowed(svc.check_may_upload, actor, application),
         "types": svc.checklist(application.type), "max_mb": current_app.config["HUKOU_UPLOAD_MAX_MB"],
         "eligibility": stored_results(application), "fmt_date": f.fmt_date,
     }

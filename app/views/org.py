@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from ..services.org import check_department_deletable, check_department_unique
+from ..web.labels import DEPARTMENT_LABELS
 from ..dao import visible
+from ..security.actor import current_actor
 from ..domain.errors import DomainError, Message, N_
 from ..extensions import db
 from ..i18n import render_error
@@ -20,11 +23,7 @@ from . import formatters as f
 from .base import HukouInterface, HukouModelView
 from .lookup import ResidentPickerField
 
-LABELS = {
-    "code": _l("Department code"), "name": _l("Department name"), "active": _l("Active"),
-    "created_on": _l("Created"), "changed_on": _l("Changed"), "user": _l("User"),
-    "department": _l("Department"), "resident": _l("Resident name"),
-}
+LABELS = DEPARTMENT_LABELS
 
 
 class ShownError(Exception):
@@ -35,41 +34,10 @@ class ShownError(Exception):
         self.error = err
 
 
-def check_department_deletable(dept: Department) -> None:
-    """Refuse to delete a department that residents or applications still refer to."""
-    residents = db.session.scalar(select(func.count(Resident.id)).where(Resident.department_id == dept.id))
-    if residents:
-        raise DomainError(Message("department_has_residents", N_(
-            "Department %(name)s still has %(count)s residents; move them to another department before "
-            "deleting it"), {"name": dept.name, "count": residents}))
-    apps = db.session.scalar(select(func.count(Application.id)).where(Application.department_id == dept.id))
-    if apps:
-        raise DomainError(Message("department_has_applications", N_(
-            "Department %(name)s is used by %(count)s applications and cannot be deleted"),
-            {"name": dept.name, "count": apps}))
-
-
-def check_department_unique(dept: Department) -> None:
-    """Code and name are unique; say which one clashes before the database refuses it."""
-    other = Department.id != (dept.id or 0)
-    with db.session.no_autoflush:
-        by_code = db.session.scalar(select(Department).where(Department.code == dept.code, other))
-        by_name = db.session.scalar(select(Department.id).where(Department.name == dept.name, other))
-    problems = []
-    if by_code is not None:
-        problems.append(Message("department_code_taken", N_("Department code %(code)s is already used by %(name)s"),
-                                {"code": dept.code, "name": by_code.name}))
-    if by_name is not None:
-        problems.append(Message("department_name_taken", N_("Department name %(name)s already exists"),
-                                {"name": dept.name}))
-    if problems:
-        raise DomainError(*problems)
-
-
 def department_facts(dept_id: int) -> tuple[int, list[str]]:
     """(residents of the department the current user may see, usernames of its approvers)."""
     count = db.session.scalar(
-        visible(Resident).where(Resident.department_id == dept_id).with_only_columns(func.count(Resident.id)))
+        visible(Resident, current_actor()).where(Resident.department_id == dept_id).with_only_columns(func.count(Resident.id)))
     approvers = db.session.scalars(
         select(User.username).join(UserDepartment, UserDepartment.user_id == User.id)
         .where(UserDepartment.department_id == dept_id).order_by(User.username))
@@ -107,6 +75,9 @@ class DepartmentView(HukouModelView):
         if item is None:
             abort(404)
         count, approvers = department_facts(item.id)
+        actor = current_actor()
+        if not (actor.unit_wide or item.id in actor.department_ids):
+            approvers = None  # who approves another department is none of an approver's business
         return self.render_template(self.show_template, pk=pk, title=self.show_title,
                                     widgets=self._show(pk), related_views=self._related_views,
                                     resident_count=count, approvers=approvers)

@@ -9,26 +9,21 @@ from markupsafe import Markup
 from wtforms import DateField, DecimalField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
+from ..web.labels import RECORD_LABELS
 from ..domain.errors import DomainError, Message, N_
 from ..forms import enum_select
 from ..i18n import render
 from ..models import ArchiveRecord, Fee, PageLoan
 from ..models.records import FEE_KINDS, FEE_STATUSES
 from ..security.roles import resource_permissions
+from ..security.actor import request_unit
 from ..services.records import check_loan, default_deposit, default_due, loan_problem, move_fee, return_loan, today
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
 from .lookup import ResidentPickerField
 from .org import ShownError
 
-LABELS = {
-    "resident": _l("Resident name"), "application": _l("Application no."), "purpose": _l("Purpose"),
-    "lent_on": _l("Lent on"), "due_on": _l("Due on"), "returned_on": _l("Returned on"),
-    "deposit": _l("Deposit"), "note": _l("Note"), "kind": _l("Fee kind"), "amount": _l("Amount"),
-    "status": _l("Payment status"), "paid_on": _l("Paid on"), "archive_no": _l("Archive number"),
-    "year": _l("Year"), "seq": _l("Sequence"), "location": _l("Cabinet location"),
-    "created_at": _l("Archived at"), "application.resident": _l("Resident name"),
-}
+LABELS = RECORD_LABELS
 
 
 class Loanable:
@@ -126,7 +121,8 @@ class PageLoanView(HukouModelView):
         done = 0
         for item in items:
             try:
-                return_loan(item.id)
+                with request_unit() as uow:
+                    return_loan(uow, item.id)
                 done += 1
             except DomainError as err:
                 self.flash_domain_error(err)
@@ -185,7 +181,8 @@ class FeeView(HukouModelView):
         done = 0
         for item in items:
             try:
-                move_fee(item.id, move)
+                with request_unit() as uow:
+                    move_fee(uow, item.id, move)
                 done += 1
             except DomainError as err:
                 self.flash_domain_error(err)

@@ -1,7 +1,7 @@
 """Register screens: residents (常住人口登记表) with masked numbers and a logged unmask."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -10,8 +10,9 @@ from sqlalchemy import inspect
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from .. import audit
-from ..dao import visible
+from ..services.residents import OUT_OF_SCOPE, department_in_scope, fill_from_id
+from ..web.labels import RESIDENT_LABELS
+from ..dao import get_visible, visible
 from ..domain import codes, idnumber
 from ..domain.errors import Message, N_
 from ..extensions import db
@@ -19,26 +20,17 @@ from ..forms import code_select, enum_select, id_number_field
 from ..i18n import render
 from ..models import Application, Material, Resident
 from ..models.resident import GENDERS, RESIDENT_STATUSES
-from ..security.scope import current_scope, resident_allowed
+from ..security.actor import current_actor, request_unit
+from ..security.scope import resident_allowed
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .applications import ApplicationView
-from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
+from .base import READ_WRITE_PERMISSIONS, HukouModelView
+from ..domain.masking import mask_text
+from ..web.personal import PersonalInterface, UnmaskOnlyColumns, check_web_filters
 from .records import PageLoanView
 
-LABELS = {
-    "name": _l("Full name"), "former_name": _l("Former name"), "gender": _l("Gender"), "ethnicity": _l("Ethnicity"),
-    "birth_date": _l("Date of birth"), "birthplace": _l("Birthplace"), "native_place": _l("Native place"),
-    "id_number": _l("ID number"), "education": _l("Education"), "marital_status": _l("Marital status"),
-    "department": _l("Workplace (department)"), "occupation": _l("Occupation"), "moved_from": _l("Moved in from"),
-    "former_address": _l("Former registered address"), "move_in_date": _l("Move-in date"),
-    "move_in_reason": _l("Move-in reason"), "page_number": _l("Page number"), "status": _l("Hukou status"),
-    "move_out_date": _l("Move-out date"), "move_out_to": _l("Moved out to"), "phone": _l("Phone"),
-    "hire_date": _l("Hire date"), "leave_date": _l("Leave date"),
-    "social_security_months": _l("Continuous social-security months"),
-    "residence_permit_years": _l("Residence-permit years"), "created_on": _l("Created"),
-    "changed_on": _l("Changed"),
-}
+LABELS = RESIDENT_LABELS
 FORM_COLUMNS = ["name", "former_name", "id_number", "gender", "birth_date", "ethnicity", "birthplace",
                 "native_place", "education", "marital_status", "department", "occupation", "phone",
                 "moved_from", "former_address", "move_in_date", "move_in_reason", "page_number", "hire_date",
@@ -57,33 +49,10 @@ def _extra_fields() -> dict:
     }
 
 
-OUT_OF_SCOPE = Message("department_out_of_scope",
-                       N_("Department: you can only register residents of your own departments"))
-
-
-def department_in_scope(item: Resident) -> bool:
-    """A scoped writer (e.g. an approver given write) may not put a resident outside their departments."""
-    # A form sets the relationship, the API sets the column; whichever was changed in this request wins.
-    if inspect(item).attrs.department.history.has_changes():
-        dept_id = item.department.id if item.department is not None else None
-    else:
-        dept_id = item.department_id
-    return resident_allowed(current_scope(), dept_id, item.id)
-
-
-def fill_from_id(item: Resident) -> None:
-    """Derive birth date and gender from the (validated) ID number when they were left empty."""
-    result = idnumber.check(item.id_number)
-    if result.ok:
-        item.id_number = result.number
-        item.birth_date = item.birth_date or result.birth_date
-        item.gender = item.gender or result.gender
-
-
 class ResidentView(HukouModelView):
     """The register of members; numbers are masked unless the user unmasks (logged)."""
 
-    datamodel = HukouInterface(Resident)
+    datamodel = PersonalInterface(Resident)  # the ID number is searched by the complete number only
     class_permission_name = "Resident"
     method_permission_name = {**READ_WRITE_PERMISSIONS, "mark_leaving": "write"}
     base_permissions = resource_permissions("Resident")
@@ -94,7 +63,9 @@ class ResidentView(HukouModelView):
     label_columns = LABELS
     list_columns = ["name", "gender", "birth_date", "id_number", "department", "status", "phone",
                     "move_in_date", "leave_date"]
-    order_columns = ["name", "birth_date", "move_in_date", "leave_date", "status"]
+    # Sorting by birth date only with unmask: the order would narrow the month and day hidden from others.
+    order_columns = UnmaskOnlyColumns(["name", "birth_date", "move_in_date", "leave_date", "status"],
+                                      private=("birth_date",))
     search_columns = ["name", "id_number", "department", "status", "gender", "page_number", "leave_date"]
     show_columns = ["name", "former_name", "id_number", "gender", "birth_date", "ethnicity", "birthplace",
                     "native_place", "education", "marital_status", "department", "occupation", "phone",
@@ -109,12 +80,41 @@ class ResidentView(HukouModelView):
     formatters_columns = {
         "id_number": f.fmt_id, "phone": f.fmt_phone, "gender": f.fmt_label(GENDERS),
         "status": f.fmt_label(RESIDENT_STATUSES), "ethnicity": f.ETHNICITY, "education": f.EDUCATION,
-        "marital_status": f.MARITAL, "birth_date": f.fmt_date, "move_in_date": f.fmt_date,
+        "marital_status": f.MARITAL, "birth_date": f.fmt_birth_date, "move_in_date": f.fmt_date,
         "move_out_date": f.fmt_date, "hire_date": f.fmt_date, "leave_date": f.fmt_date,
         "created_on": f.fmt_date, "changed_on": f.fmt_date,
     }
     show_template = "resident_show.html"
     related_views = [ApplicationView, PageLoanView]  # the resident page lists their applications and loans
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        """FAB's blueprint, with every route refusing (400) a search by a part of a personal number."""
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint.before_request(check_web_filters)
+        return blueprint
+
+    def readable_related_views(self) -> list:
+        """The related lists (tabs) whose own resource this user may read: a tab is no way around it."""
+        sm = self.appbuilder.sm
+        return [v for v in self._related_views if sm.has_access("can_read", v.class_permission_name)]
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        """FAB's related-list widgets, for the readable related views only (same order as the tabs)."""
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        for view in self.readable_related_views():
+            name = view.__class__.__name__
+            order_column, order_direction = (orders or {}).get(name) or ("", "")
+            widgets["related_views"].append(self._get_related_view_widget(
+                item, view, order_column, order_direction, page=(pages or {}).get(name),
+                page_size=(page_sizes or {}).get(name)))
+        return widgets
+
+    def render_template(self, template, **kwargs):
+        """Show and edit pages draw a tab per entry of `related_views`: only the readable ones."""
+        if "related_views" in kwargs:
+            kwargs["related_views"] = self.readable_related_views()
+        return super().render_template(template, **kwargs)
 
     def pre_add(self, item: Resident) -> None:
         """New residents start active; birth date and gender come from the ID number if empty."""
@@ -130,21 +130,23 @@ class ResidentView(HukouModelView):
     @staticmethod
     def _check_scope(item: Resident) -> None:
         """Refuse (FAB flashes the text) a department outside the user's scope; drop the half-applied form."""
-        if not department_in_scope(item):
-            db.session.rollback()
+        if not department_in_scope(current_actor(), item):
             raise ValueError(render(OUT_OF_SCOPE))
 
     def prefill_form(self, form, pk) -> None:
         """Opening the edit form shows full numbers, so it is logged like an unmask."""
-        audit.record_now(db.session, "unmask", object_type="Resident", object_id=pk, detail={"via": "edit"})
+        if request.method == "GET":
+            with request_unit() as uow:
+                uow.record("unmask", object_type="Resident", object_id=pk, detail={"via": "edit"})
 
     @expose("/unmask/<int:pk>", methods=["POST"])
     @has_access
     def unmask(self, pk):
         """Show the resident with full ID and phone numbers; the unmask is written to the audit trail."""
-        if self.visible_item(pk) is None:
-            abort(404)
-        audit.record_now(db.session, "unmask", object_type="Resident", object_id=pk)
+        with request_unit() as uow:
+            if get_visible(Resident, pk, uow.actor, uow.session) is None:
+                abort(404)
+            uow.record("unmask", object_type="Resident", object_id=pk)
         from flask import g
 
         g.hk_unmasked = True
@@ -156,15 +158,15 @@ class ResidentView(HukouModelView):
         """HR/officer: active residents who quit become 'leaving'; each change is change-logged."""
         items = items if isinstance(items, list) else [items]
         ids = [i.id for i in items]
-        # Re-read inside this (write-locked) transaction, scoped again and locked against workflow writes.
-        rows = db.session.scalars(visible(Resident).where(Resident.id.in_(ids))
-                                    .with_for_update(of=Resident)
-                                    .execution_options(populate_existing=True)).all()
-        changed = [r for r in rows if r.status == "active"]
-        for row in changed:
-            row.status = "leaving"
-            row.version = (row.version or 0) + 1
-        db.session.commit()
+        with request_unit() as uow:
+            # Re-read inside this (write-locked) unit, scoped again and locked against workflow writes.
+            rows = uow.session.scalars(visible(Resident, uow.actor).where(Resident.id.in_(ids))
+                                       .with_for_update(of=Resident)
+                                       .execution_options(populate_existing=True)).all()
+            changed = [r for r in rows if r.status == "active"]
+            for row in changed:
+                row.status = "leaving"
+                row.version = (row.version or 0) + 1
         if changed:
             flash(gettext("%(count)d resident(s) marked as moving out", count=len(changed)), "success")
         skipped = sorted(r.name for r in rows if r not in changed)
@@ -175,7 +177,7 @@ class ResidentView(HukouModelView):
 
 def resident_materials(resident_id: int, limit: int = 50) -> list[Material]:
     """Materials of a resident's applications that the current user may see, newest first."""
-    stmt = (visible(Material).join(Application, Material.application_id == Application.id)
+    stmt = (visible(Material, current_actor()).join(Application, Material.application_id == Application.id)
             .where(Application.resident_id == resident_id).order_by(Material.uploaded_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
@@ -187,5 +189,6 @@ def register(appbuilder) -> None:
     from .menu import REGISTER
 
     current_app.add_template_global(resident_materials, "resident_materials")
+    current_app.add_template_filter(mask_text, "mask_text")  # numbers typed into comments (timeline)
 
     appbuilder.add_view(ResidentView, "Residents", label=_l("Residents"), icon="fa-users", **REGISTER)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
+import zlib
 from urllib.parse import unquote
 
 import pytest
@@ -19,10 +21,18 @@ from app.domain.files import (
     storage_name,
 )
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+def png_header(width: int = 1, height: int = 1) -> bytes:
+    """The PNG signature and an IHDR chunk with its CRC (what `sniff` parses)."""
+    data = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + data + struct.pack(">I", zlib.crc32(b"IHDR" + data))
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstartxref\n9\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+PNG = png_header() + b"\x00\x00\x00\x00IEND\xaeB`\x82"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"
+HTML_PDF = b"<html><script>alert(1)</script>%PDF-1.4\n1 0 obj\nendobj\n%%EOF\n</html>"
+SVG_PDF = b'<svg xmlns="http://www.w3.org/2000/svg"><!-- %PDF-1.4 1 0 obj %%EOF --></svg>'
 MB = 1 << 20
 
 
@@ -30,10 +40,26 @@ MB = 1 << 20
     "head, kind",
     [
         (PDF, "pdf"),
-        (b"\x00" * 1000 + b"%PDF-1.4", "pdf"),  # junk before the header, still inside 1 KiB
-        (b"\x00" * 1020 + b"%PDF-1.4", None),  # header crosses the 1 KiB window
+        (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "pdf"),  # an object instead of a cross-reference
+        (b"\x00" * 1000 + PDF, None),  # junk before the header: no longer a PDF
+        (b"\n" + PDF, None),
+        (HTML_PDF, None),  # the penetration test's HTML with %PDF- inside its first KiB
+        (SVG_PDF, None),
+        (b"%PDF-1.4\n1 0 obj\nendobj\n", None),  # no %%EOF
+        (b"%PDF-1.4\n%%EOF\n", None),  # neither an object nor a cross-reference
+        (b"%PDF-x\n1 0 obj\n%%EOF", None),  # no version after the signature
         (JPEG, "jpg"),
+        (b"\xff\xd8\xff\xdb\x00\x43" + b"\x01" * 65 + b"\xff\xd9", "jpg"),  # DQT first, no APP segment
+        (JPEG[:-2], None),  # no EOI
+        (b"\xff\xd8\xff\xd9", None),  # SOI straight into EOI: no segment
+        (b"\xff\xd8\xff\x00\x00\x10" + b"\x00" * 10 + b"\xff\xd9", None),  # not a marker
+        (b"\xff\xd8\xff\xe0\x00\x01\xff\xd9", None),  # segment length below 2
+        (b"\xff\xd8<html>\xff\xd9", None),
         (PNG, "png"),
+        (png_header(), "png"),
+        (png_header()[:-1] + b"\x00", None),  # wrong IHDR CRC
+        (png_header(0, 1), None),  # zero width
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 500, None),  # signature only, no IHDR
         (EXE, None),
         (b"\xff\xd8", None),  # truncated JPEG magic
         (b"\x89PNG\r\n", None),  # truncated PNG signature
@@ -43,6 +69,20 @@ MB = 1 << 20
 )
 def test_sniff(head: bytes, kind: str | None) -> None:
     assert sniff(head) == kind
+
+
+def test_sniff_reads_the_end_from_the_tail() -> None:
+    big = PDF[:-6] + b"%" + b"x" * 5000 + b"\n%%EOF\n"  # the end marker is beyond the first KiB
+    assert sniff(big[:1024], big[-1024:]) == "pdf"
+    assert sniff(big[:1024], big[-2048:-1024]) is None  # %%EOF must be within the last KiB
+    assert check_upload("a.pdf", big[:1024], len(big), 10 * MB, big[-1024:]) == ("pdf", "a.pdf")
+
+
+@pytest.mark.parametrize("data", [HTML_PDF, SVG_PDF])
+def test_html_or_svg_containing_a_pdf_header_is_rejected(data: bytes) -> None:
+    with pytest.raises(UploadRejected) as exc:
+        check_upload("扫描件.pdf", data, len(data), 10 * MB)
+    assert exc.value.code == "upload_type"
 
 
 def test_allowed_maps_kinds_to_mime() -> None:

@@ -25,6 +25,7 @@ BRIEF_ROLES = {
     "complete": {"HukouOfficer", "Admin"}, "archive": {"HukouOfficer", "Admin"},
     "dept_approve": {"DeptApprover", "Admin"}, "dept_reject": {"DeptApprover", "Admin"},
     "leader_approve": {"Leader", "Admin"}, "leader_reject": {"Leader", "Admin"},
+    "reopen": {"Employee", "HukouOfficer", "Admin"},
 }
 BRIEF_SOURCES = {
     "submit": {"draft", "needs_materials"}, "request_materials": {"submitted"}, "pass_review": {"submitted"},
@@ -32,6 +33,7 @@ BRIEF_SOURCES = {
     "leader_approve": {"leader_review"}, "leader_reject": {"leader_review"}, "enter": {"entry"},
     "police_reject": {"at_police"}, "submit_police": {"needs_materials"}, "complete": {"at_police"},
     "archive": {"completed"}, "withdraw": {"draft", "submitted", "needs_materials", "dept_review"},
+    "reopen": {"needs_materials"},
 }
 GOOD_FACTS = Facts(resident_status="active", archive_location="Cabinet 3, drawer 2")
 
@@ -321,3 +323,13 @@ def test_order_of_checks(app: AppSnapshot, action: str, actor: Actor, error: typ
 def test_http_statuses(error: type[DomainError], status: int) -> None:
     """Each error carries the HTTP status the web layer returns."""
     assert error.http_status == status and issubclass(error, DomainError)
+
+
+def test_reopen_after_a_police_return_goes_back_to_draft() -> None:
+    """Changing approved content needs `reopen`: back to a draft, so pre-review and approvals repeat."""
+    app = make_app("needs_materials", "info_change")
+    officer = make_actor("HukouOfficer")
+    out = apply(app, "reopen", officer, Facts(police_returned=True), comment="改名字")
+    assert (out.from_status, out.to_status) == ("needs_materials", "draft")
+    with pytest.raises(GuardFailed):
+        apply(app, "reopen", officer, Facts(police_returned=False), comment="x")

@@ -1,0 +1,331 @@
+"""FAB's security screens and API with our rules: safe `next`, logout by POST, the password policy everywhere,
+the current password to change one's own, API tokens that can be revoked."""
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, request
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.sqla.apis.user.api import UserApi
+from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
+                                             UserDBModelView)
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.views import expose
+from flask_babel import gettext, lazy_gettext as _l
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, jwt_required
+from flask_login import login_user, logout_user
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import NotFound
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from ..i18n import render
+from . import passwords, tokens
+from .hooks import end_browser_session
+
+
+# ---- redirects after login ----
+
+def safe_next(url: str | None) -> str | None:
+    """`url` if it is a path on this site ('/…', not '//…'), without backslash or control characters."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    # Browsers drop tabs and newlines inside URLs: '/\t/evil.example' would become '//evil.example'.
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in url):
+        return None
+    parts = urlsplit(url)
+    return url if not parts.scheme and not parts.netloc else None
+
+
+# ---- the password policy in forms ----
+
+def policy_text(password: str | None, username: str | None) -> str | None:
+    """The translated reasons a password is refused, or None."""
+    found = passwords.problems(password, username)
+    return "；".join(render(m) for m in found) if found else None
+
+
+class PasswordPolicy:
+    """WTForms validator: the policy, with the user name taken from the form or given by a callable."""
+
+    def __init__(self, username=None):
+        self.username = username
+
+    def __call__(self, form, field) -> None:
+        name = self.username() if callable(self.username) else getattr(getattr(form, "username", None), "data", None)
+        problem = policy_text(field.data, name)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _password_field(username=None) -> PasswordField:
+    """The 'new password' field of every screen that sets a password."""
+    return PasswordField(_l("Password"), description=_l("At least 10 characters, not the user name, "
+                                                         "not a common password"),
+                         validators=[DataRequired(), PasswordPolicy(username)], widget=BS3PasswordFieldWidget())
+
+
+def _confirm_field() -> PasswordField:
+    """The 'confirm password' field next to it."""
+    return PasswordField(_l("Confirm Password"), description=_l("Please rewrite the password to confirm"),
+                         validators=[EqualTo("password", message=_l("Passwords must match"))],
+                         widget=BS3PasswordFieldWidget())
+
+
+class HukouUserDBModelView(UserDBModelView):
+    """User screen: a new user's password must follow the policy (checked against the username typed)."""
+
+    add_form_extra_fields = {"password": _password_field(), "conf_password": _confirm_field()}
+
+
+def _target_username() -> str | None:
+    """The user name of the user whose password the admin resets (?pk=…)."""
+    from flask import current_app
+
+    user = current_app.appbuilder.sm.get_user_by_id(request.args.get("pk", type=int))
+    return user.username if user else None
+
+
+class ResetPasswordPolicyForm(DynamicForm):
+    """An admin sets another user's password."""
+
+    password = _password_field(_target_username)
+    conf_password = _confirm_field()
+
+
+class HukouResetPasswordView(ResetPasswordView):
+    """Admin resets a user's password: the policy applies; an unknown user is a 404."""
+
+    form = ResetPasswordPolicyForm
+
+    def _user_or_404(self):
+        """The user of ?pk=, or 404 (FAB would fail with a 500)."""
+        user = self.appbuilder.sm.get_user_by_id(request.args.get("pk", type=int))
+        if user is None:
+            raise NotFound()
+        return user
+
+    def form_get(self, form) -> None:
+        self._user_or_404()
+
+    def form_post(self, form) -> None:
+        user = self._user_or_404()
+        self.appbuilder.sm.reset_password(user.id, form.password.data)
+        flash(as_unicode(self.message), "info")
+
+
+def _current_username() -> str | None:
+    """The signed-in user's name."""
+    return getattr(g.user, "username", None)
+
+
+def _check_current_password(form, field) -> None:
+    """The current password must be given to change one's own."""
+    if not field.data or not check_password_hash(g.user.password or "", field.data):
+        raise ValidationError(_l("The current password is not correct"))
+
+
+class ResetMyPasswordForm(DynamicForm):
+    """A user changes their own password: current password first."""
+
+    old_password = PasswordField(_l("Current password"), validators=[DataRequired(), _check_current_password],
+                                 widget=BS3PasswordFieldWidget())
+    password = _password_field(_current_username)
+    conf_password = _confirm_field()
+
+
+class HukouResetMyPasswordView(ResetMyPasswordView):
+    """A user changes their own password (asks for the current one; policy applies)."""
+
+    form = ResetMyPasswordForm
+
+
+class HukouUserApi(UserApi):
+    """/api/v1/security/users: the password policy (with the user name) on create and update (400)."""
+
+    def _check(self, item, password: str | None) -> None:
+        """Refuse a password breaking the policy, leaving nothing changed in the session."""
+        problem = policy_text(password, item.username) if password else None
+        if problem:
+            self.datamodel.session.rollback()  # the plain-text password was already set on the object
+            raise SchemaError({"password": [problem]})
+
+    def pre_add(self, item) -> None:
+        self._check(item, item.password)
+        super().pre_add(item)
+
+    def pre_update(self, item, data) -> None:
+        self._check(item, data.get("password"))
+        super().pre_update(item, data)
+
+
+# ---- web login and logout ----
+
+class HukouAuthDBView(AuthDBView):
+    """Login with a same-site `next` only; logout by POST (GET shows a confirmation page)."""
+
+    logout_template = "logout_confirm.html"
+
+    def _next_url(self) -> str:
+        """Where to go after login: a safe ?next= or the home page."""
+        return safe_next(request.args.get("next")) or self.appbuilder.get_url_for_index
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        """FAB's DB login with the stricter `next` check."""
+        next_url = self._next_url()
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url)
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(as_unicode(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        """GET: a confirmation page (a cross-site link cannot sign anyone out); POST: sign out for real."""
+        user = self._get_authenticated_user()
+        if request.method == "GET":
+            if user is None:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template(self.logout_template, title=_l("Sign out"), appbuilder=self.appbuilder)
+        try:
+            end_browser_session(user.id if user else None)
+        except OperationalError:  # still busy after the retries: say so rather than pretend to have signed out
+            abort(503, description=gettext("The database is busy and you are still signed in; please sign out again"))
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_login)
+
+
+# ---- API tokens ----
+
+class HukouSecurityApi(SecurityApi):
+    """/api/v1/security: login and refresh issue revocable tokens; logout revokes the caller's login."""
+
+    @expose("/login", methods=["POST"])
+    def login(self):
+        """Login endpoint for the API: a JWT access token and, with refresh=true, a refresh token (≤ 7 days).
+        ---
+        post:
+          description: >-
+            Authenticate and get a JWT access and refresh token
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    username:
+                      type: string
+                    password:
+                      type: string
+                    provider:
+                      type: string
+                      enum:
+                      - db
+                    refresh:
+                      type: boolean
+          responses:
+            200:
+              description: Authentication Successful
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      access_token:
+                        type: string
+                      refresh_token:
+                        type: string
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+        """
+        from flask_appbuilder.security.schemas import login_post
+
+        if not request.is_json:
+            return self.response_400(message=gettext("The request body must be JSON"))
+        try:
+            payload = login_post.load(request.json)
+        except SchemaError as error:
+            return self.response_400(message=error.messages)
+        if payload["provider"] != "db":
+            return self.response_400(message={"provider": [gettext("Unsupported sign-in provider")]})
+        user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            return self.response_401()
+        claims = tokens.new_claims()
+        out = {"access_token": create_access_token(identity=str(user.id), fresh=True, additional_claims=claims)}
+        if payload.get("refresh"):
+            out["refresh_token"] = create_refresh_token(identity=str(user.id), additional_claims=claims)
+        return self.response(200, **out)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    def refresh(self):
+        """A new access token from a refresh token (same login: revoked together).
+        ---
+        post:
+          description: >-
+            Use the refresh token to get a new JWT access token
+          responses:
+            200:
+              description: Refresh Successful
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      access_token:
+                        type: string
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt_refresh: []
+        """
+        current = get_jwt()
+        claims = tokens.new_claims(current.get(tokens.FAMILY))
+        return self.response(200, access_token=create_access_token(identity=current["sub"], fresh=False,
+                                                                   additional_claims=claims))
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    def logout(self):
+        """Revoke the calling token and the other tokens of its login (its refresh token too).
+        ---
+        post:
+          description: >-
+            Revoke the access token (or refresh token) sent, and every token of the same login
+          responses:
+            200:
+              description: Signed out
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message:
+                        type: string
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        return self.response(200, message=self.appbuilder.sm.api_logout(get_jwt()))

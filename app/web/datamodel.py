@@ -1,0 +1,135 @@
+"""FAB's data interface for every screen and REST API: the row scope as a base filter, a cheap count, a
+deferred-join page query, integer keys checked, and writes through the request's unit of work."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import Integer, asc, desc, func, union_all
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ColumnProperty
+
+from ..security.actor import current_actor, request_unit
+from ..security.scope import criteria
+
+
+class ScopeFilter(BaseFilter):
+    """A base filter that limits any scoped model to the current user's rows."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        """Add the row-scope WHERE clause for this filter's model."""
+        clause = criteria(self.model, current_actor())
+        return query if clause is None else query.filter(clause)
+
+
+SCOPED = [["id", ScopeFilter, lambda: None]]
+
+
+class _NotSaved(Exception):
+    """A FAB form step ended without saving: its unit of work must roll back."""
+
+    def __init__(self, result):
+        super().__init__("not saved")
+        self.result = result
+
+
+class HukouInterface(SQLAInterface):
+    """SQLAInterface with a cheap COUNT and integer primary keys checked before they reach the database."""
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        """COUNT(*) on the filtered table instead of FAB's COUNT(*) over a joined subquery."""
+        # count(*), not count(id): SQLite answers an unfiltered count(*) from the b-tree (50× faster at 100k).
+        query = self.session.query(func.count()).select_from(self.obj)
+        return self.apply_filters(query, self.get_inner_filters(filters)).scalar() or 0
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """FAB's paged query as a deferred join: the page's keys from an index, then only those rows."""
+        if not page_size or self.is_pk_composite() or (select_columns and self.exists_col_to_many(select_columns)):
+            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                 outer_default_load)
+        count = self.query_count(None, filters)
+        if count <= (page or 0) * page_size:
+            return count, []
+        pk = self.get_pk()
+        ids = self._page_keys(filters, order_column, order_direction, page or 0, page_size)
+        query = self.session.query(self.obj).filter(pk.in_(ids))
+        rows = self._apply_inner_all(query, select_columns=select_columns, aliases_mapping={}).all()
+        items = [getattr(r, self.obj.__name__, r) for r in rows]
+        position = {key: n for n, key in enumerate(ids)}  # the key query's order, sorted or not
+        return count, sorted(items, key=lambda item: position[getattr(item, pk.key)])
+
+    def _page_keys(self, filters, order_column: str, order_direction: str, page: int, page_size: int) -> list:
+        """The primary keys of one page; OFFSET skips covering-index entries, not whole joined rows."""
+        pk = self.get_pk()
+        depts = self._merge_departments(filters, order_column)
+        if not depts:
+            query = self._apply_inner_all(self.session.query(pk), filters, order_column, order_direction, page,
+                                          page_size, aliases_mapping={})
+            return [row[0] for row in query]
+        base = self.apply_filters(self.session.query(getattr(self.obj, order_column), pk),
+                                  self.get_inner_filters(filters))
+        # One ordered index range per department, merged: nothing sorts the approver's whole scope.
+        union = union_all(*(base.filter(self.obj.department_id == d).statement for d in depts))
+        direction = asc if order_direction == "asc" else desc
+        stmt = union.order_by(*map(direction, union.selected_columns)).limit(page_size).offset(page * page_size)
+        return [row[1] for row in self.session.execute(stmt)]
+
+    def _merge_departments(self, filters, order_column: str) -> list[int]:
+        """Departments to merge when the row scope is exactly `department_id IN (2+ ids)`, else []."""
+        scope = current_actor()
+        attr = getattr(self.obj, order_column, None) if order_column else None
+        flts = filters.filters if filters is not None else []
+        if (scope.unit_wide or not 2 <= len(scope.department_ids) <= 64 or not hasattr(self.obj, "department_id")
+                or order_column == self.get_pk_name() or not isinstance(getattr(attr, "property", None), ColumnProperty)
+                or not any(isinstance(f, ScopeFilter) for f in flts)
+                or any(f.column_name.split(".")[0] in ("department", "department_id")
+                       for f in flts if not isinstance(f, ScopeFilter))):
+            return []
+        depts = sorted(scope.department_ids)
+        clause = criteria(self.obj, scope)
+        return depts if clause is not None and clause.compare(self.obj.department_id.in_(depts)) else []
+
+    def add(self, item, commit: bool = True) -> None:
+        """Insert in the request's unit of work (FAB would commit on its own)."""
+        self._write(lambda session: session.add(item))
+
+    def edit(self, item, commit: bool = True) -> None:
+        """Update in the request's unit of work."""
+        self._write(lambda session: session.merge(item))
+
+    def delete(self, item, commit: bool = True) -> None:
+        """Delete in the request's unit of work."""
+        self._write(lambda session: session.delete(item))
+
+    def _write(self, change) -> None:
+        """One save template: join (or open) the unit of work, change in a savepoint, flush; the unit commits."""
+        with request_unit() as uow:
+            try:
+                with uow.session.begin_nested():
+                    change(uow.session)
+                    uow.session.flush()
+            except SQLAlchemyError as ex:
+                raise DatabaseException from ex
+        g.hk_saved = True
+
+    def _pk_type(self):
+        """The SQL type of the single primary-key column."""
+        return getattr(self.obj, self.get_pk_name()).property.columns[0].type
+
+    def get(self, id: Any, filters=None, select_columns=None, outer_default_load: bool = False):
+        """FAB's get, but a non-integer id for an integer key is 'no such row' (PostgreSQL would raise)."""
+        if not self.is_pk_composite() and isinstance(self._pk_type(), Integer):
+            try:
+                id = int(id)
+            except (TypeError, ValueError):
+                return None
+            if not -2**31 <= id < 2**31:
+                return None
+        return super().get(id, filters, select_columns, outer_default_load)
