@@ -139,3 +139,14 @@ def test_rows_name_role_and_request_id(app, login, world):
         row = db.session.scalar(select(AuditLog).where(AuditLog.request_id == rid))
     assert row is not None and row.action == "unmask" and row.role == "HukouOfficer"
     assert row.username == "t_officer" and row.row_hash and len(row.prev_hash) == 64
+
+
+def test_a_bulk_append_chains_and_verifies(chain_app):
+    """A bulk write's audit rows (COPY on PostgreSQL) are chained in order and verify."""
+    ids = add(chain_app, 1200)
+    assert ids == list(range(ids[0], ids[0] + 1200))
+    code, out = run_verify(chain_app)
+    assert code == 0, out
+    with chain_app.app_context():
+        first, last = (db.session.get(AuditLog, i) for i in (ids[0], ids[-1]))
+        assert first.object_id == "p0" and last.object_id == "p1199" and first.success is True

@@ -235,10 +235,11 @@ def test_export_is_no_store(login):
 
 @pytest.fixture
 def loan(app, world):
-    """An open page loan of res_a with a recognisable purpose."""
+    """A (returned, so it never clashes with another test's open loan) page loan of res_a with a recognisable
+    purpose."""
     with app.app_context():
         row = PageLoan(resident_id=world["res_a"], purpose="借页标记用途", lent_on=dt.date(2026, 1, 5),
-                       due_on=dt.date(2026, 1, 20))
+                       due_on=dt.date(2026, 1, 20), returned_on=dt.date(2026, 1, 10))
         db.session.add(row)
         db.session.commit()
         pk = row.id

@@ -52,7 +52,7 @@ class LoanApi(HukouModelRestApi):
             item.deposit = default_deposit()
         item.returned_on = None
         with db.session.no_autoflush:
-            resident = db.session.get(Resident, item.resident_id)
+            resident = db.session.get(Resident, item.resident_id) if item.resident_id is not None else None
         check_loan(item, resident)
 
     def pre_update(self, item: PageLoan) -> None:

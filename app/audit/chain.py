@@ -17,6 +17,7 @@ FIELDS = ("at", "user_id", "username", "role", "ip", "request_id", "action", "ob
           "success", "detail")
 PG_LOCK_KEY = 4_826_117  # pg_advisory_xact_lock key: one appender at a time, so the chain is one line
 BATCH = 5000
+COPY_FROM = 500  # rows; below this an INSERT is as fast and simpler
 
 
 def _norm(value: Any) -> Any:
@@ -57,8 +58,21 @@ def append(conn: Connection, rows: list[dict]) -> None:
             row.setdefault(name, None)
         row["prev_hash"] = prev
         row["row_hash"] = prev = link(prev, row)
+    if len(rows) >= COPY_FROM and conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, rows)
+        return
     for start in range(0, len(rows), BATCH):
         conn.execute(insert(AuditLog.__table__), rows[start:start + BATCH])
+
+
+def _copy(conn: Connection, rows: list[dict]) -> None:
+    """PostgreSQL COPY on the transaction's own connection: a bulk import's audit rows at COPY speed."""
+    columns = FIELDS + ("prev_hash", "row_hash")
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY audit_log ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,21 @@ def insert_residents(uow: UnitOfWork, creates: list[dict], progress: Callable[[i
         if returning:
             ids = dict(conn.execute(stmt.returning(table.c.id_number, table.c.id), params).all())
         else:
-            conn.execute(stmt, params)
+            _copy_rows(conn, table.name, params) if conn.dialect.driver == "psycopg" else conn.execute(stmt, params)
             ids = dict(conn.execute(select(table.c.id_number, table.c.id).where(
                 table.c.id_number.in_([rec["id_number"] for rec in chunk]))).all())
         uow.record_rows(_entries(uow, "create", [(ids[rec["id_number"]], _detail(None, rec)) for rec in chunk]))
         creates[start:start + BATCH] = [None] * len(chunk)  # written and audited: free the records early
         progress(len(chunk))
+
+
+def _copy_rows(conn, table: str, params: list[dict]) -> None:
+    """PostgreSQL COPY of same-keyed rows on the transaction's own connection (several times an INSERT's speed)."""
+    columns = list(params[0])
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row([row[c] for c in columns])
 
 
 def update_residents(uow: UnitOfWork, updates: list[tuple[int, dict, dict]], keys: list[str],

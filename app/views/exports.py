@@ -68,7 +68,7 @@ class ResidentExportView(BaseView):
         with request_unit() as uow:  # the file is sent only once its export is in the audit trail
             uow.record("export", object_type="Resident", detail={"rows": count, "unmasked": full, "filters": filters})
         tmp.seek(0)
-        name = f"residents-{today():%Y%m%d}.xlsx"
+        name = f"在册人员名单-{today():%Y%m%d}.xlsx"  # send_file writes it as RFC 5987 filename*
         return send_xlsx(tmp, name)
 
 
