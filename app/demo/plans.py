@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from .. import clock
 from ..domain.workflow_table import CLOSED_STATUSES, Transition
 from .data import REASONS
 from .people import destination, person_name, set_hired
@@ -74,7 +75,7 @@ def shape_resident(rng: random.Random, plan: Plan, person: dict) -> None:
     if plan.type == "move_in":
         person["hire_date"] = start - dt.timedelta(days=rng.randint(5, 60))
         person["move_in_date"] = done.date() if done else None
-        person["social_security_months"] = rng.randint(0, 36) + (dt.date.today() - person["hire_date"]).days // 30
+        person["social_security_months"] = rng.randint(0, 36) + (clock.today() - person["hire_date"]).days // 30
     elif person["hire_date"] > start - dt.timedelta(days=30):
         set_hired(rng, person, start - dt.timedelta(days=30))
     if plan.type == "move_out":

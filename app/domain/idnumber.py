@@ -6,6 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from operator import mul
 
+from app import clock  # the one clock (no Flask): "future" means after the office's today
 from app.domain.errors import DomainError, Message, N_
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -72,17 +73,17 @@ def _parse_birth(digits8: str) -> date | None:
 
 
 def _is_future(birth: date, today: date | None) -> bool:
-    """True when birth lies after today; avoids date.today() for dates already known to be past."""
+    """True when birth lies after the office's today; skips the clock for dates already known to be past."""
     global _known_past
     if today is not None:
         return birth > today
     if birth <= _known_past:  # time only moves forward, so an earlier "today" is a safe bound
         return False
-    _known_past = date.today()
+    _known_past = clock.today()
     return birth > _known_past
 
 
-_known_past = date.today()
+_known_past = clock.today()
 
 
 def _birth_error(digits8: str, birth: date | None, today: date | None) -> Message | None:

@@ -115,10 +115,13 @@ def test_impossible_date_and_bad_checksum_both_reported():
     assert set(codes(result)) == {"id_birth_invalid", "id_checksum"}
 
 
-def test_future_uses_real_today_by_default():
-    tomorrow = date.today() + timedelta(days=1)
+def test_future_uses_the_office_today_by_default():
+    """"Today" is the date in the office's zone (Asia/Shanghai), not the server's UTC date."""
+    from app import clock
+
+    tomorrow = clock.today() + timedelta(days=1)
     assert codes(check(ref_id("110105", tomorrow, 1))) == ["id_birth_future"]
-    assert check(ref_id("110105", date.today(), 1)).ok
+    assert check(ref_id("110105", clock.today(), 1)).ok
 
 
 def test_unknown_region_is_warning_only():
