@@ -43,10 +43,15 @@ def get_visible(model, pk: Any, actor: Actor, session=None):
     return (session or db.session).scalar(visible(model, actor).where(model.id == key))
 
 
+def not_found(model, pk: Any) -> NotVisible:
+    """The 404 for a row that is missing or outside the scope (it does not tell which); audited as a refusal."""
+    return NotVisible(Message("record_not_found", N_("Record %(id)s was not found."), {"id": str(pk)[:40]}),
+                      object_type=model.__name__, object_id=str(pk)[:40])
+
+
 def get_or_refuse(model, pk: Any, actor: Actor, session=None):
     """The visible row, else NotVisible (a 404 that does not tell "missing" from "not yours")."""
     obj = get_visible(model, pk, actor, session)
     if obj is None:
-        raise NotVisible(Message("record_not_found", N_("Record %(id)s was not found."), {"id": str(pk)[:40]}),
-                         object_type=model.__name__, object_id=str(pk)[:40])
+        raise not_found(model, pk)
     return obj

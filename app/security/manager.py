@@ -46,10 +46,10 @@ class HukouResetMyPasswordView(views.HukouResetMyPasswordView):
 
 
 def printable(text: str | None, limit: int = 100) -> str:
-    """A user-typed name safe for one audit cell: control and bidi characters escaped as \\uXXXX, cut."""
-    out = "".join(f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or ord(ch) == 0x7f or 0x202a <= ord(ch) <= 0x202e
-                  or 0x2066 <= ord(ch) <= 0x2069 else ch for ch in str(text or ""))
-    return out[:limit]
+    """A user-typed name safe for one audit cell: the audit trail's own escaping of control and bidi characters."""
+    from ..audit import clean_text
+
+    return clean_text(text or "", limit)
 
 
 def _fab_password_check(password: str) -> None:

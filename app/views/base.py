@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import ModelView, expose
 from flask_babel import lazy_gettext as _l
 
-from ..domain.errors import Message, N_, NotVisible
+from ..dao import not_found
 from ..security.actor import request_unit
 from ..web.datamodel import SCOPED, HukouInterface, ScopeFilter, _NotSaved  # noqa: F401
 
@@ -102,8 +102,7 @@ class HukouModelView(ModelView):
     def require_visible(self, pk) -> None:
         """Raise NotVisible (404, audited as a refused access) for a row the user may not see."""
         if self.visible_item(pk) is None:
-            raise NotVisible(Message("record_not_found", N_("Record %(id)s was not found."), {"id": str(pk)[:40]}),
-                             object_type=self.datamodel.obj.__name__, object_id=str(pk)[:40])
+            raise not_found(self.datamodel.obj, pk)
 
     def visible_item(self, pk):
         """The row `pk` if the base filters (row scope) let this user see it, else None."""
