@@ -83,11 +83,20 @@ def test_audited_reads_survive_concurrent_writes(app, world):
     from tests.conftest import api_token
 
     statuses: list[tuple[str, int]] = []
-    stop = time.monotonic() + 4
+    ready = threading.Barrier(10)  # the 4 s of mixed work start once every client has logged in
+    stop = [0.0]
+
+    def begin() -> None:
+        """Wait for all clients, then fix the common end time."""
+        if ready.wait() == 0:
+            stop[0] = time.monotonic() + 4
+        while not stop[0]:
+            time.sleep(0.01)
 
     def writer(n):
         c, h = make_client(app), api_token(app, "t_officer")
-        while time.monotonic() < stop:
+        begin()
+        while time.monotonic() < stop[0]:
             r = c.put(f"/api/v1/residents/{world['res_a2']}", json={"occupation": f"职员{n}{time.time()}"},
                       headers=h)
             statuses.append(("put", r.status_code))
@@ -95,7 +104,8 @@ def test_audited_reads_survive_concurrent_writes(app, world):
     def reader(kind):
         c = web_login(app, "t_officer")
         h = api_token(app, "t_hr")
-        while time.monotonic() < stop:
+        begin()
+        while time.monotonic() < stop[0]:
             if kind == "unmask":
                 r = c.post(f"/residentview/unmask/{world['res_a']}", data={"csrf_token": c.csrf})
             elif kind == "api_unmask":
