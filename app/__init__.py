@@ -45,6 +45,16 @@ def _wire_write_path(app: Flask) -> None:
         return response
 
 
+def _register_job_kinds(app: Flask, huey) -> None:
+    """The background job kinds and the daily reminders' periodic task (the queue knows none of them)."""
+    from .desk.schedule import register as register_reminders
+    from .exports import job as _export_job  # noqa: F401  (registers the export kind)
+    from .imports import job as _import_job  # noqa: F401  (registers the import kind)
+    from .ocr import job as _ocr_job  # noqa: F401  (registers the ID-card check kind)
+
+    register_reminders(app, huey)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, database, FAB with our security manager, CSRF, views, API, CLI."""
     from flask_appbuilder import AppBuilder
@@ -70,7 +80,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     appbuilder = AppBuilder(indexview=HukouIndexView, update_perms=False)
     from .jobs import init_app as init_jobs
 
-    init_jobs(app)  # the job queue (Huey) before the views that enqueue
+    init_jobs(app, setup=_register_job_kinds)  # the job queue (Huey) before the views that enqueue
     with app.app_context():
         appbuilder.init_app(app, db.session)
         from . import api, views

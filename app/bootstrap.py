@@ -23,6 +23,23 @@ def sync_permissions() -> None:
     current_app.appbuilder.add_permissions(update_perms=True)
 
 
+ADMIN_PASSWORD_IGNORED = ("HUKOU_ADMIN_PASSWORD 已忽略：数据库中已有用户（例如 demo 已用演示密码创建了 admin），"
+                          "不会修改任何密码；请登录后在「个人资料」中修改 admin 的密码。")
+
+
+def admin_password_ignored(password: str | None) -> bool:
+    """Whether a configured first-admin password will have no effect because users exist already."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not password:
+        return False
+    try:
+        return current_app.appbuilder.sm.count_users() > 0
+    except SQLAlchemyError:  # a database not migrated yet has no users
+        db.session.rollback()
+        return False
+
+
 def ensure_admin(password: str | None) -> str | None:
     """Create the `admin` account if no user exists; returns the generated password to print once, if any."""
     sm = current_app.appbuilder.sm
@@ -59,6 +76,7 @@ def bootstrap(admin_password: str | None = None) -> str | None:
     """Everything `python run.py` does before serving; idempotent. Returns a generated admin password."""
     migrate(current_app.config["SQLALCHEMY_DATABASE_URI"])
     sync_permissions()  # FAB's own permission sync commits on its own
+    from .calendar.service import seed_official
     from .security.actor import cli_actor
     from .services.eligibility import seed_example_rules
     from .uow import unit_of_work
@@ -66,4 +84,5 @@ def bootstrap(admin_password: str | None = None) -> str | None:
     with unit_of_work(cli_actor("系统（初始化）")) as uow:
         seed_reference_data()
         seed_example_rules(uow.session)
+        seed_official(uow.session)  # official holidays of the years the chinese-calendar package knows
     return ensure_admin(admin_password)

@@ -19,6 +19,19 @@ hukou_cli.add_command(export_cmd)
 hukou_cli.add_command(worker_cmd)
 from .imports.cli import import_cmd  # noqa: E402  (issue 7: roster / HR imports)
 hukou_cli.add_command(import_cmd)
+from .doctor.cli import doctor_cmd  # noqa: E402  (issue 11: deployment checks)
+hukou_cli.add_command(doctor_cmd)
+from .calendar.cli import calendar_cmd, workdays_cmd  # noqa: E402  (issue 8: working days)
+hukou_cli.add_command(workdays_cmd)
+hukou_cli.add_command(calendar_cmd)
+from .reports.cli import report_cmd  # noqa: E402  (issue 8: monthly report, annual summary)
+hukou_cli.add_command(report_cmd)
+from .desk.remind_cli import remind_cmd  # noqa: E402  (issue 8: reminders)
+hukou_cli.add_command(remind_cmd)
+from .notifications.cli import notify_cmd  # noqa: E402  (issue 8: notification channels)
+hukou_cli.add_command(notify_cmd)
+from .ocr.cli import ocr_check_cmd  # noqa: E402  (issue 10: ID-card OCR check of materials)
+hukou_cli.add_command(ocr_check_cmd)
 
 
 def _check_password(password: str | None, username: str) -> None:
@@ -38,6 +51,10 @@ def init_cmd() -> None:
     from .bootstrap import bootstrap
 
     _check_password(os.environ.get("HUKOU_ADMIN_PASSWORD"), "admin")
+    from .bootstrap import ADMIN_PASSWORD_IGNORED, admin_password_ignored
+
+    if admin_password_ignored(os.environ.get("HUKOU_ADMIN_PASSWORD")):
+        click.echo(ADMIN_PASSWORD_IGNORED)
     generated = bootstrap(os.environ.get("HUKOU_ADMIN_PASSWORD"))
     if generated:
         click.echo(f"admin password (shown once): {generated}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,3 +86,62 @@ def migrate(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+
+
+def _sqlite_converters(table, columns) -> list[tuple[int, object]]:
+    """(position, converter) of the columns whose Python values need SQLAlchemy's SQLite text form."""
+    from sqlalchemy import Boolean, Date, DateTime
+
+    out = []
+    for i, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, DateTime):
+            out.append((i, lambda v: v.isoformat(" ", "microseconds")))
+        elif isinstance(kind, Date):
+            out.append((i, dt.date.isoformat))
+        elif isinstance(kind, Boolean):
+            out.append((i, int))
+    return out
+
+
+def bulk_insert(conn, table, columns: tuple[str, ...], rows) -> None:
+    """Insert same-keyed dict rows into `table` (a Table) on the transaction's own connection at the driver's
+    speed: COPY on PostgreSQL (psycopg), sqlite3's executemany on SQLite, values converted per column type
+    (SQLAlchemy's per-row bind processing costs as much as the insert itself for a 100k-row import)."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
+        return
+    converters = _sqlite_converters(table, columns)
+
+    def values(row: dict) -> list:
+        """One row's values in column order, in SQLite's stored form."""
+        out = [row[c] for c in columns]
+        for i, convert in converters:
+            if out[i] is not None:
+                out[i] = convert(out[i])
+        return out
+
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        map(values, rows))
+    finally:
+        cur.close()
+
+
+def one_of(column, values: list, dialect: str):
+    """`column IN values`; on PostgreSQL one array parameter (= ANY), which binds and plans in half the time of
+    1,000 separate parameters (a 100k-row import looks its keys up in chunks)."""
+    if dialect != "postgresql":
+        return column.in_(values)
+    from sqlalchemy import any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type), unique=True))

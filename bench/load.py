@@ -28,7 +28,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -46,6 +46,7 @@ __all__ = ["Edit", "check_loopback", "lost_edits", "pdf_bytes", "png_bytes", "pe
            "spawned"]
 
 ROOT = Path(__file__).resolve().parent.parent
+BACKGROUND_WAIT = 1200  # seconds the --office run waits for its background import and export after the users
 
 
 # --- running and reporting ----------------------------------------------------------------------------------
@@ -61,6 +62,18 @@ class Outcome:
     lost_edits: list[str]
     lost_uploads: list[str]
     unrevoked: list[str]
+    double_transitions: list[str] = field(default_factory=list)
+    background: dict = field(default_factory=dict)
+    background_errors: list[str] = field(default_factory=list)
+    p95_limit_ms: float | None = None  # --office: every endpoint but the background work within this
+
+    def slow(self) -> list[str]:
+        """Endpoints whose p95 is over the limit (the background import/export steps are not held to it)."""
+        if self.p95_limit_ms is None:
+            return []
+        return [f"{label}: p95 {percentile([m for _s, m in rows], 95):.0f} ms" for label, rows in
+                sorted(self.stats.samples.items()) if not label.startswith("background: ") and rows
+                and percentile([m for _s, m in rows], 95) > self.p95_limit_ms]
 
     def server_errors(self) -> dict[str, int]:
         """Per endpoint: responses 5xx plus requests with no answer."""
@@ -77,6 +90,9 @@ class Outcome:
             "responses 5xx or none": [f"{n} × {label}" for label, n in sorted(self.server_errors().items())],
             "lost writes": self.lost_edits + self.lost_uploads + self.ledger.bad_downloads,
             "logouts that did not revoke": self.unrevoked,
+            "double transitions": self.double_transitions,
+            "p95 over the target": self.slow(),
+            "background import/export": self.background_errors,
             "bench errors": self.ledger.bench_errors,
         }
 
@@ -107,6 +123,39 @@ def run_load(base: str, password: str, threads: int = 10, seconds: float = 20, s
     return Outcome(threads, elapsed, run.stats, run.ledger, edits, uploads, check_logouts(base, run.ledger.logouts))
 
 
+def run_office(base: str, password: str, office, database_url: str, users: int = 50, seconds: float = 60,
+               seed: int = 1, max_requests: int = 400_000, p95_limit_ms: float = 1000) -> Outcome:
+    """The issue-11 office mix (bench/load_office.py): users by role plus the background import and export;
+    afterwards the usual checks and the double transitions in the history."""
+    import threading
+
+    from bench.load_office import Background, OfficeWorker, background, double_transitions, last_history_id, \
+        role_plan, transitions_done
+
+    base = check_loopback(base)
+    world = discover(base, password)
+    before = last_history_id(database_url)
+    run = Run(base, password, world, seed, seconds, max_requests, users + 1)  # + the background officer
+    workers = [OfficeWorker(n, run, role, account, office) for n, (role, account) in enumerate(role_plan(users))]
+    bg = Background()
+    bg_thread = threading.Thread(target=background, args=(run, office, bg), name="load-background", daemon=True)
+    for w in workers + [bg_thread]:
+        w.start()
+    for w in workers:
+        w.join(timeout=LOGIN_WAIT + seconds + 2 * TIMEOUT + 30)
+    elapsed = time.perf_counter() - (run.deadline - seconds) if run.deadline < math.inf else 0.0
+    bg_thread.join(timeout=BACKGROUND_WAIT)  # the import and export may outlast the users' minute: bounded
+    checker = officer_api(base, password)
+    try:
+        edits = check_edits(checker, run.ledger.edits)
+        uploads = check_uploads(checker, run.ledger.uploads)
+    finally:
+        checker.close()
+    bg.results["transitions"] = transitions_done(database_url, before)
+    return Outcome(users, elapsed, run.stats, run.ledger, edits, uploads, check_logouts(base, run.ledger.logouts),
+                   double_transitions(database_url), bg.results, bg.errors, p95_limit_ms)
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank) of a non-empty list."""
     ordered = sorted(values)
@@ -115,8 +164,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def table(samples: dict[str, list[tuple[int, float]]]) -> list[str]:
     """Lines: per endpoint the answer classes and p50/p95, then the totals."""
-    head = f"{'endpoint':44} {'n':>6} {'2xx':>6} {'3xx':>5} {'4xx':>5} {'5xx':>5} {'none':>5} {'p50 ms':>8} " \
-           f"{'p95 ms':>8}"
+    head = f"{'endpoint':52} {'n':>6} {'2xx':>6} {'3xx':>5} {'4xx':>5} {'5xx':>5} {'none':>5} {'p50 ms':>8} " \
+           f"{'p95 ms':>8} {'p99 ms':>8}"
     lines = [head, "-" * len(head)]
     every: list[tuple[int, float]] = []
     for label in sorted(samples):
@@ -131,8 +180,8 @@ def _row(label: str, samples: list[tuple[int, float]]) -> str:
     """One table line."""
     classes = Counter(status // 100 for status, _ms in samples)
     ms = [m for _s, m in samples]
-    return (f"{label:44} {len(samples):6d} {classes[2]:6d} {classes[3]:5d} {classes[4]:5d} {classes[5]:5d} "
-            f"{classes[0]:5d} {percentile(ms, 50):8.0f} {percentile(ms, 95):8.0f}")
+    return (f"{label:52} {len(samples):6d} {classes[2]:6d} {classes[3]:5d} {classes[4]:5d} {classes[5]:5d} "
+            f"{classes[0]:5d} {percentile(ms, 50):8.0f} {percentile(ms, 95):8.0f} {percentile(ms, 99):8.0f}")
 
 
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception))(?::\s*(.*))?$")
@@ -168,6 +217,11 @@ def report(outcome: Outcome, title: str, log: Path | None = None, out=sys.stdout
     kinds = Counter((lo.kind, lo.status // 100) for lo in led.logouts)
     print(f"logouts: {len(led.logouts)} ({', '.join(f'{k} {c}xx: {n}' for (k, c), n in sorted(kinds.items()))}); "
           f"still signed in afterwards: {len(outcome.unrevoked)}", file=out)
+    if outcome.p95_limit_ms is not None:
+        print(f"transitions in the run: {outcome.background.get('transitions', 0)}; double transitions: "
+              f"{len(outcome.double_transitions)}", file=out)
+        print("background: " + ", ".join(f"{k} {v}" for k, v in outcome.background.items() if k != "transitions"),
+              file=out)
     errors = log_errors(log)
     if log is not None:
         print(f"server log {log}: {sum(errors.values())} exception lines", file=out)
@@ -185,11 +239,13 @@ def report(outcome: Outcome, title: str, log: Path | None = None, out=sys.stdout
 
 @dataclass(frozen=True)
 class Server:
-    """A spawned app: its base URL, log file and database kind."""
+    """A spawned app: its base URL, log file and database kind (and what `prepare` returned)."""
 
     base: str
     log: Path
     dialect: str
+    url: str = ""
+    prepared: object = None
 
 
 def free_port() -> int:
@@ -232,13 +288,16 @@ def scratch_postgres(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def server_env(tmp: Path, url: str, password: str) -> dict:
+def server_env(tmp: Path, url: str, password: str, redis_url: str | None = None) -> dict:
     """The environment of the scratch instance: its own folder, database, key and a login limit that 127.0.0.1
-    cannot reach (every simulated browser shares that address)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "HUKOU_UPLOAD_DIR")}
+    cannot reach (every simulated browser shares that address); with `redis_url`, Redis under a key prefix of
+    its own (limits, revoked tokens, the job queue)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "HUKOU_UPLOAD_DIR", "HUKOU_QUEUE")}
     env.update(HUKOU_INSTANCE_DIR=str(tmp), DATABASE_URL=url, HUKOU_SECRET_KEY=uuid.uuid4().hex * 2,
                HUKOU_ADMIN_PASSWORD=password, HUKOU_LOGIN_RATE_LIMIT="100000 per minute",
                HUKOU_UPLOAD_DIR=str(tmp / "uploads"), PYTHONUNBUFFERED="1")
+    if redis_url:
+        env.update(REDIS_URL=redis_url, HUKOU_REDIS_PREFIX=f"hukou-load-{uuid.uuid4().hex[:10]}:")
     return env
 
 
@@ -298,29 +357,48 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    """`flask --app run hukou worker` (the queue consumer) in its own process group, logging to `log`."""
+    out = open(log, "ab")
+    try:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "run", "hukou", "worker", "--workers", "2"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        out.close()
+
+
 @contextlib.contextmanager
 def spawned(database_url: str | None, password: str = DEFAULT_PASSWORD, residents: int = 500, workers: int = 4,
-            threads: int = 4, keep: bool = False) -> Iterator[Server]:
-    """A scratch instance with the demo data served by gunicorn; removed (but for --keep) afterwards."""
+            threads: int = 4, keep: bool = False, redis_url: str | None = None, queue_worker: bool = False,
+            prepare=None) -> Iterator[Server]:
+    """A scratch instance with the demo data served by gunicorn (and, with `queue_worker`, `hukou worker`);
+    `prepare(url, folder)` adds data before the servers start; removed (but for --keep) afterwards."""
     tmp = Path(tempfile.mkdtemp(prefix="hukou-load-"))
     url = database_url or f"sqlite:///{tmp / 'load.db'}"
     log = tmp / "server.log"
-    proc = None
+    procs: list[subprocess.Popen] = []
     try:
         ensure_empty(url)
-        env = server_env(tmp, url, password)
+        env = server_env(tmp, url, password, redis_url)
+        if queue_worker:
+            env["HUKOU_QUEUE"] = "redis" if redis_url else "sqlite"
         t0 = time.perf_counter()
         load_demo(env, password, residents, log)
+        prepared = prepare(url, tmp) if prepare else None
         t1 = time.perf_counter()
         port = free_port()
-        proc = start_gunicorn(env, port, workers, threads, log)
+        procs.append(start_gunicorn(env, port, workers, threads, log))
+        if queue_worker:
+            procs.append(start_worker(env, tmp / "worker.log"))
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base, proc, log)
-        print(f"demo loaded in {t1 - t0:.1f} s, gunicorn ready in {time.perf_counter() - t1:.1f} s",
+        wait_ready(base, procs[0], log)
+        if queue_worker and procs[1].poll() is not None:
+            raise RuntimeError(f"the queue worker exited with {procs[1].returncode}:\n{tail(tmp / 'worker.log')}")
+        print(f"demo loaded and prepared in {t1 - t0:.1f} s, gunicorn ready in {time.perf_counter() - t1:.1f} s",
               file=sys.stderr)
-        yield Server(base, log, url.split(":", 1)[0].split("+", 1)[0])
+        yield Server(base, log, url.split(":", 1)[0].split("+", 1)[0], url, prepared)
     finally:
-        if proc is not None:
+        for proc in procs:
             stop(proc)
         if keep:
             print(f"kept {tmp}", file=sys.stderr)
@@ -333,8 +411,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:5000 (default: --spawn)")
     p.add_argument("--spawn", action="store_true", help="spawn a scratch instance (the default)")
-    p.add_argument("--threads", type=int, default=10)
-    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--threads", "--users", dest="threads", type=int, default=None)
+    p.add_argument("--seconds", type=float, default=None)
     p.add_argument("--password", default=DEFAULT_PASSWORD, help="the demo users' password")
     p.add_argument("--database-url", help="spawn on this EMPTY database (default: SQLite in a temp dir)")
     p.add_argument("--create-database", action="store_true",
@@ -345,9 +423,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the scratch folder (database, log) for a look")
+    p.add_argument("--office", action="store_true",
+                   help="issue 11: the office mix by role (--threads users, default 50, --seconds default 60) "
+                        "with a --background-rows import and export through a queue worker; needs --database-url")
+    p.add_argument("--background-rows", type=int, default=100_000, help="--office: rows imported and exported")
+    p.add_argument("--redis-url", default=os.environ.get("HUKOU_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+                   help="--office: the Redis of the spawned app (a private key prefix is used); '' for none")
+    p.add_argument("--p95-ms", type=float, default=1000, help="--office: the p95 target of every endpoint")
     args = p.parse_args(argv)
     if args.url and (args.spawn or args.database_url):
         p.error("--url runs against a running app; --spawn/--database-url start one")
+    args.threads = args.threads or (50 if args.office else 10)
+    args.seconds = args.seconds or (60 if args.office else 20)
+    if args.office and (args.url or not args.database_url):
+        p.error("--office spawns its own instance: give --database-url (PostgreSQL) and --create-database")
     if args.threads < 1 or args.seconds <= 0:
         p.error("--threads and --seconds must be positive")
     if args.create_database and not (args.database_url or "").startswith("postgresql"):
@@ -366,11 +455,32 @@ def main(argv: list[str] | None = None) -> int:
         url = args.database_url
         if args.create_database:
             url = stack.enter_context(scratch_postgres(url))
+        if args.office:
+            return office_main(args, url, stack)
         server = stack.enter_context(spawned(url, args.password, args.residents, args.workers,
                                              args.server_threads, args.keep))
         outcome = run_load(server.base, args.password, args.threads, args.seconds, args.seed, args.max_requests)
         report(outcome, f"Hukou Desk ({server.dialect}, {args.residents} demo residents, gunicorn "
                         f"{args.workers} workers × {args.server_threads} threads)", server.log)
+    return 0 if outcome.ok else 1
+
+
+def office_main(args: argparse.Namespace, url: str, stack: contextlib.ExitStack) -> int:
+    """--office: spawn with Redis and a queue worker, prepare the 100k rows, run the mix, print the figures."""
+    from bench.load_office import prepare
+
+    t0 = time.perf_counter()
+    server = stack.enter_context(spawned(
+        url, args.password, args.residents, args.workers, args.server_threads, args.keep, args.redis_url or None,
+        queue_worker=True, prepare=lambda db_url, folder: prepare(db_url, folder, args.background_rows)))
+    print(f"instance ready in {time.perf_counter() - t0:.0f} s (demo {args.residents} residents + "
+          f"{args.background_rows} filled, roster of {args.background_rows} written)", file=sys.stderr)
+    outcome = run_office(server.base, args.password, server.prepared, server.url, args.threads, args.seconds,
+                         args.seed, args.max_requests, args.p95_ms)
+    report(outcome, f"Hukou Desk office mix ({server.dialect}, Redis {'on' if args.redis_url else 'off'}, "
+                    f"gunicorn {args.workers} workers × {args.server_threads} threads + 1 queue worker, "
+                    f"{args.threads} users, {args.background_rows} rows imported and exported meanwhile)",
+           server.log)
     return 0 if outcome.ok else 1
 
 

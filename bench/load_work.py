@@ -327,8 +327,8 @@ class Worker(threading.Thread):
         self.done = 0
 
     def run(self) -> None:
-        """Log in, wait for the others (the clock starts when all are in), then pick weighted tasks until the
-        deadline or the request budget is spent."""
+        """Log in, wait for the others (the clock starts when all are in), do one task of each kind, then pick
+        weighted tasks until the deadline or the request budget is spent."""
         run = self.run_
         try:
             logged_in = api_login(self.api, "officer", run.password).ok and web_login(self.web, "officer",
@@ -337,8 +337,10 @@ class Worker(threading.Thread):
             if not logged_in:
                 run.ledger.add("bench_errors", f"{self.name}: initial login failed")
                 return
-            while time.perf_counter() < run.deadline and run.stats.count() < run.max_requests:
-                task = self.rnd.choices(TASKS, weights=WEIGHTS)[0]
+            k = self.n % len(TASKS)
+            first = list(TASKS[k:] + TASKS[:k])  # one of each kind first: a short or loaded run measures them all
+            while first or (time.perf_counter() < run.deadline and run.stats.count() < run.max_requests):
+                task = first.pop(0) if first else self.rnd.choices(TASKS, weights=WEIGHTS)[0]
                 try:
                     task(self)
                 except Exception as err:  # a bench bug must show, not end the thread silently

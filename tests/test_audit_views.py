@@ -344,3 +344,21 @@ def test_history_rows_of_other_objects_stay_out(app, world, login, monkeypatch):
     body = page(login("t_auditor"), f"/residentview/show/{world['res_a']}")
     assert marker not in history_tab(body)
     assert marker in history_tab(page(login("t_auditor"), f"/residentview/show/{world['res_b']}"))
+
+
+def test_history_of_a_reused_id_starts_at_its_own_creation(app, world, login, monkeypatch):
+    """SQLite reuses a deleted row's id: the earlier object's rows stay out of the new object's history."""
+    from app.models import Resident
+
+    with app.app_context():
+        person = Resident(name="复用", gender="M", birth_date=dt.date(1991, 2, 3), status="active",
+                          id_number=make_id("110105", dt.date(1991, 2, 3), 917), department_id=world["dept_a"])
+        db.session.add(person)
+        db.session.commit()
+        pk = person.id
+    before, after = tag(), tag()
+    write(app, monkeypatch, "update", "Resident", pk, {"occupation": [None, before]})
+    write(app, monkeypatch, "create", "Resident", pk, {"name": [None, "新人"]})  # the id's second life
+    write(app, monkeypatch, "update", "Resident", pk, {"occupation": [None, after]})
+    tab = history_tab(page(login("t_auditor"), f"/residentview/show/{pk}"))
+    assert after in tab and before not in tab

@@ -8,6 +8,7 @@ import json
 import python_calamine as pc
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import AuditLog, ImportBatch, Resident
 from tests.import_support import new_id, rendered, run, write_xlsx
@@ -26,6 +27,7 @@ def _resident(app, number: str) -> Resident | None:
 
 
 def test_create_then_reimport_changes_nothing(app, tmp_path):
+    started = utcnow() - dt.timedelta(seconds=1)  # SQLite may reuse a deleted resident's id: only this test's rows
     a, b = new_id(), new_id()
     rows = [HEAD, ["赵一", a, "", "汉族", "本科", "测试甲部门", "13800000001", "", dt.date(2024, 3, 5)],
             ["钱二", b, "", "回族", "大专", "TB", "", "", ""]]
@@ -44,10 +46,12 @@ def test_create_then_reimport_changes_nothing(app, tmp_path):
         assert (batch.status, batch.unchanged, batch.sha256) == ("committed", 2, db.session.get(
             ImportBatch, first.batch_id).sha256)
         audits = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "Resident",
-                                                           AuditLog.object_id == str(r.id))).all()
+                                                           AuditLog.object_id == str(r.id), AuditLog.at >= started)).all()
         assert [x.action for x in audits] == ["create"]
         detail = json.loads(audits[0].detail)
         assert detail["id_number"][1] != a and detail["id_number"][1].startswith(a[:6])  # masked like the ORM log
+        assert detail["name"] == [None, "赵一"] and detail["import_batch"] == [None, first.batch_id]
+        assert detail["import_row"] == [None, 2]  # the Excel row: header in row 1, 赵一 in row 2
         assert audits[0].username == "系统（人事同步）"
 
 

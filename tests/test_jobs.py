@@ -193,20 +193,26 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_killed_worker_leaves_nothing_and_shows_failed(app, tmp_path, small_threshold):
-    marker = tmp_path / "half-way"
-    script = tmp_path / "killed.py"
-    script.write_text(KILL_SCRIPT.format(root=str(ROOT), url=app.config["SQLALCHEMY_DATABASE_URI"],
-                                         tmp=str(tmp_path), marker=str(marker)))
+def kill_half_way(script: Path, marker: Path, wait: float = 90) -> subprocess.Popen:
+    """Run a worker script until it writes `marker` (half-way through its job), then kill -9 it."""
     proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + wait
         while not marker.exists():
             assert proc.poll() is None and time.monotonic() < deadline, "the job never got half-way"
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
+    return proc
+
+
+def test_killed_worker_leaves_nothing_and_shows_failed(app, tmp_path, small_threshold):
+    marker = tmp_path / "half-way"
+    script = tmp_path / "killed.py"
+    script.write_text(KILL_SCRIPT.format(root=str(ROOT), url=app.config["SQLALCHEMY_DATABASE_URI"],
+                                         tmp=str(tmp_path), marker=str(marker)))
+    proc = kill_half_way(script, marker)
     with app.app_context():
         job = db.session.scalars(select(Job).where(Job.kind == "test_killed").order_by(Job.id.desc())).first()
         assert job.status == "running" and job.worker.endswith(f":{proc.pid}")

@@ -105,3 +105,38 @@ def test_upload_files_are_valid_and_unique():
 def test_percentile_is_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50 and percentile(values, 95) == 95 and percentile([7.0], 95) == 7
+
+
+def test_office_roles_add_up():
+    from bench.load_office import role_plan
+
+    plan = role_plan(50)
+    roles = {role: sum(1 for r, _a in plan if r == role) for role in ("officer", "approver", "leader", "employee")}
+    assert len(plan) == 50 and roles == {"officer": 24, "approver": 16, "leader": 2, "employee": 8}
+    approvers = [a for r, a in plan if r == "approver"]
+    assert all(approvers.count(a) == 2 for a in set(approvers))  # two threads per account: they race
+
+
+@pytest.mark.parametrize("steps, doubles", [
+    ([("submit", "draft", "submitted"), ("pass_review", "submitted", "dept_review")], 0),
+    ([("dept_approve", "dept_review", "leader_review"), ("dept_approve", "dept_review", "leader_review")], 1),
+    ([("enter", "entry", "at_police"), ("police_reject", "at_police", "needs_materials"),
+      ("submit_police", "needs_materials", "at_police")], 0),
+])
+def test_double_transitions_are_found_in_the_history(tmp_path, steps, doubles):
+    from sqlalchemy import create_engine, text
+
+    from bench.load_office import double_transitions
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE application_history (id INTEGER PRIMARY KEY, application_id INTEGER, "
+                          "action TEXT, from_status TEXT, to_status TEXT)"))
+        for app_id in (1, 2):  # the second application's history is always clean
+            for action, old, new in (steps if app_id == 1 else steps[:1]):
+                conn.execute(text("INSERT INTO application_history (application_id, action, from_status, to_status) "
+                                  "VALUES (:a, :x, :f, :t)"), {"a": app_id, "x": action, "f": old, "t": new})
+    engine.dispose()
+    found = double_transitions(url)
+    assert len(found) == doubles and all(f.startswith("application 1:") for f in found)

@@ -1,9 +1,11 @@
 """REST API registration (/api/v1/...): each module has a register(appbuilder)."""
 from __future__ import annotations
 
-from . import applications, materials, openapi, org, records, residents
+from . import applications, materials, ocr, openapi, org, records, reports, residents
+from ..notifications import api as notifications  # issue 8: /api/v1/notifications/
+from . import todo  # issue 8: /api/v1/todo/
 
-MODULES = (residents, org, applications, materials, records, openapi)  # openapi: the spec at /api/v1/_openapi
+MODULES = (residents, org, applications, materials, records, reports, notifications, ocr, todo, openapi)  # openapi: the spec at /api/v1/_openapi
 
 
 def register(appbuilder) -> None:

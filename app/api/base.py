@@ -256,6 +256,13 @@ class HukouModelRestApi(ModelRestApi):
         self.pre_get(data)
         return self.response(response.status_code, **{**body, "result": data["result"]})
 
+    def get_list_headless(self, **kwargs):
+        """FAB's list; a count that is PostgreSQL's estimate (HUKOU_EXACT_COUNT_LIMIT) is flagged in a header."""
+        response = super().get_list_headless(**kwargs)
+        if g.get("hk_count_estimated"):
+            response.headers["X-Count-Estimated"] = "1"
+        return response
+
     def pre_get_list(self, data: dict) -> None:
         """Mask numbers in a list (lists are never unmasked)."""
         for row in data.get("result", []):

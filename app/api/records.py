@@ -9,14 +9,16 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..i18n import render_error
 from ..models import Fee, PageLoan, Resident
+from ..models.records import DELIVERIES, LOAN_PAGES
 from ..security.roles import resource_permissions
 from ..security.actor import request_unit
 from ..services.records import check_loan, default_deposit, default_due, return_loan, today
 from ..web.datamodel import HukouInterface
-from ..web.labels import RECORD_LABELS as LABELS
+from ..web.labels import FEE_LABELS, RECORD_LABELS as LABELS
 from .base import API_PERMISSIONS, HukouModelRestApi
 
 API_LABELS = {**LABELS, "resident_id": LABELS["resident"], "application_id": LABELS["application"]}
+FEE_API_LABELS = {**API_LABELS, "due_on": FEE_LABELS["due_on"]}
 
 
 class LoanApi(HukouModelRestApi):
@@ -29,11 +31,13 @@ class LoanApi(HukouModelRestApi):
     method_permission_name = {**API_PERMISSIONS, "return_page": "write"}
     scoped_refs = {"resident_id": Resident}
     label_columns = API_LABELS
-    list_columns = ["id", "resident_id", "resident.name", "application_id", "purpose", "lent_on", "due_on",
-                    "returned_on", "deposit"]
-    show_columns = list_columns + ["note"]
-    add_columns = ["resident_id", "purpose", "lent_on", "due_on", "deposit", "note"]
-    edit_columns = ["purpose", "due_on", "deposit", "note"]
+    column_enums = {"pages": tuple(LOAN_PAGES), "delivery": tuple(DELIVERIES)}
+    list_columns = ["id", "resident_id", "resident.name", "application_id", "purpose", "pages", "lent_on", "due_on",
+                    "returned_on", "deposit", "deposit_refunded_on", "delivery"]
+    show_columns = list_columns + ["mail_address", "note"]
+    add_columns = ["resident_id", "purpose", "pages", "lent_on", "due_on", "deposit", "delivery", "mail_address",
+                   "note"]
+    edit_columns = ["purpose", "pages", "due_on", "deposit", "delivery", "mail_address", "note"]
     order_columns = ["id", "lent_on", "due_on", "returned_on"]
     search_columns = ["resident_id", "lent_on", "due_on", "returned_on", "application_id"]
 
@@ -100,9 +104,9 @@ class FeeApi(HukouModelRestApi):
     class_permission_name = "Fee"
     base_permissions = resource_permissions("Fee")
     include_route_methods = {"get", "get_list", "info"}
-    label_columns = API_LABELS
+    label_columns = FEE_API_LABELS
     list_columns = ["id", "resident_id", "resident.name", "application_id", "kind", "amount", "status",
-                    "due_on", "paid_on"]
+                    "due_on", "paid_on", "paid_amount", "pay_method", "receipt_no"]
     show_columns = list_columns + ["note"]
     order_columns = ["id", "kind", "amount", "status", "due_on", "paid_on"]
     search_columns = ["resident_id", "kind", "status", "due_on", "paid_on"]

@@ -131,7 +131,9 @@ def loan_rows(ctx: Ctx, plans: list[Plan], app_ids: list[int],
             out.add(plan.person)
         rid = resident_ids[plan.person]
         loans.append({"resident_id": rid, "application_id": app_id, "purpose": plan.reason, "lent_on": lent,
-                      "due_on": due, "returned_on": returned, "deposit": ctx.deposit or None, "note": None})
+                      "due_on": due, "returned_on": returned, "deposit": ctx.deposit or None, "note": None,
+                      "pages": "personal", "delivery": "pickup",
+                      "deposit_refunded_on": returned if ctx.deposit else None})
         if ctx.deposit:
             fees.append(_fee(rid, app_id, "deposit", ctx.deposit, "refunded" if returned else "paid", due, lent,
                              "借用户口页押金"))
@@ -141,8 +143,11 @@ def loan_rows(ctx: Ctx, plans: list[Plan], app_ids: list[int],
 def _fee(rid: int, app_id: int | None, kind: str, amount: Decimal, status: str, due: dt.date | None,
          paid: dt.date | None, note: str) -> dict:
     """One fee row."""
+    settled = status in ("paid", "refunded")
     return {"resident_id": rid, "application_id": app_id, "kind": kind, "amount": amount, "status": status,
-            "due_on": due, "paid_on": paid if status in ("paid", "refunded") else None, "note": note}
+            "due_on": due, "paid_on": paid if settled else None, "note": note,
+            "paid_amount": amount if settled else None, "pay_method": ("transfer" if rid % 3 else "cash") if settled
+            else None, "receipt_no": f"SJ{paid:%Y%m%d}{rid % 100000:05d}" if settled and paid else None}
 
 
 def _fees(ctx: Ctx, plans: list[Plan], app_ids: list[int], people: list[dict],

@@ -15,8 +15,11 @@ ACTIONS: dict[str, str] = {
     "download": N_("Download"), "transition": N_("Workflow step"), "purge_audit": N_("Audit purge"),
     "return_page": N_("Return the page"), "fee_pay": N_("Record payment"), "fee_refund": N_("Refund"),
     "fee_waive": N_("Waive"), "demo_load": N_("Demo data loaded"), "backup": N_("Backup"),
-    "restore": N_("Restore"), "import": N_("Import"), "access_denied": N_("Access refused"),
+    "restore": N_("Restore"), "import": N_("Import"), "import_expire": N_("Unconfirmed import files deleted"), "access_denied": N_("Access refused"),
     "password_change": N_("Password changed"), "role_grant": N_("Role granted"), "role_revoke": N_("Role removed"),
+    "remind": N_("Reminder sent by hand"), "remind_run": N_("Reminders run"),
+    "remind_daily": N_("Daily reminders run"),  # app/desk/remind*.py
+    "ocr_id_card": N_("ID card recognised"),  # app/ocr (issue 10)
 }
 
 OBJECT_TYPES: dict[str, str] = {
@@ -26,6 +29,8 @@ OBJECT_TYPES: dict[str, str] = {
     "ChecklistItem": N_("Checklist item"), "EligibilityRule": N_("Eligibility rule"),
     "UserDepartment": N_("Approver departments"), "UserResident": N_("Employee residents"), "User": N_("User"),
     "Role": N_("Role"), "AuditLog": N_("Audit trail"), "Demo": N_("Demo data"),
+    "Reminder": N_("Reminders of the day"),
+    "CalendarDay": N_("Calendar day"), "CalendarYear": N_("Working-day calendar year"),  # app/calendar
 }
 
 ROLES: dict[str, str] = {
@@ -48,7 +53,12 @@ DETAIL_KEYS: dict[str, str] = {
     "filters": N_("Filters"), "reason": N_("Reason"), "name": N_("File name"), "days": N_("Days"),
     "before": N_("Older than"), "deleted": N_("Rows deleted"), "returned_on": N_("Returned on"),
     "paid_on": N_("Paid on"), "app_type": N_("Application type"), "app_types": N_("Application types"),
-    "job": N_("Background job"), "format": N_("File format"),
+    "job": N_("Background job"), "format": N_("File format"), "import_batch": N_("Import batch"),
+    "import_row": N_("Excel row"), "recipients": N_("Recipients"), "recorded": N_("Reminders recorded"),
+    "kinds": N_("Reminder kinds"),
+    # app/ocr (issue 10): the file read, the side, how sure, which warnings, which fields differ
+    "sha256": N_("File SHA-256"), "size": N_("Size (bytes)"), "side": N_("Side"), "confidence": N_("Confidence"),
+    "warnings": N_("Warnings"), "material_id": N_("Material"), "differs": N_("Differs"), "ocr_error": N_("Error"),
 }
 
 EFFECTS: dict[str, str] = {
@@ -61,8 +71,12 @@ EFFECTS: dict[str, str] = {
 REASONS: dict[str, str] = {
     "bad_password": N_("Wrong password"), "now_locked": N_("Wrong password; the account is now locked"),
     "locked": N_("Account locked"), "unknown_user": N_("Unknown user"), "inactive": N_("Account disabled"),
+    "ocr_bad_image": N_("The file is not a readable JPG, PNG or PDF image"),  # app/ocr (issue 10)
+    "ocr_busy": N_("The text recognition is busy; please try again in a moment"),
 }
-VIA: dict[str, str] = {"edit": N_("Edit form"), "api": N_("REST API"), "web": N_("Web page"), "job": N_("Background job"), "cli": N_("Command line")}
+SIDES: dict[str, str] = {"front": N_("Front (photo side)"), "back": N_("Back (emblem side)")}  # app/ocr
+VIA: dict[str, str] = {"edit": N_("Edit form"), "api": N_("REST API"), "web": N_("Web page"), "job": N_("Background job"), "cli": N_("Command line"),
+       "resident_form": N_("Resident add form"), "pre_review": N_("Pre-review")}
 
 # The two keys of a workflow step's detail that together are one status change.
 STEP_PAIR = ("from", "to")

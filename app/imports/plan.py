@@ -26,6 +26,7 @@ class Plan:
     header: HeaderMap | None = None
     rows_total: int = 0
     creates: list[dict] = field(default_factory=list)  # (emptied to None once written, to free memory)
+    create_rows: list[int] = field(default_factory=list)  # the Excel row number of each creation
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # (resident id, old, new) changed fields
     full_records: dict[int, dict] = field(default_factory=dict)  # resident id → every column from the file
     actions: list[Any] = field(default_factory=list)  # HR: per-row actions applied in order

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import one_of
 from ..domain import codes, idnumber
 from ..domain.errors import Message, N_
 from ..models import Department, Resident
@@ -89,9 +90,10 @@ def _existing(session: Session, numbers: list[str], keys: list[str]) -> dict[str
     """The register rows of these ID numbers: id_number → (id, status, the compared columns in `keys` order)."""
     table = Resident.__table__
     cols = [table.c.id_number, table.c.id, table.c.status] + [table.c[k] for k in keys]
+    dialect = session.get_bind().dialect.name
     out: dict[str, tuple] = {}
     for start in range(0, len(numbers), _CHUNK):
-        stmt = select(*cols).where(table.c.id_number.in_(numbers[start:start + _CHUNK]))
+        stmt = select(*cols).where(one_of(table.c.id_number, numbers[start:start + _CHUNK], dialect))
         out.update((row[0], tuple(row[1:])) for row in session.execute(stmt))
     return out
 
@@ -99,10 +101,11 @@ def _existing(session: Session, numbers: list[str], keys: list[str]) -> dict[str
 def _page_owners(session: Session, pages: list[str]) -> dict[str, str]:
     """Page number → ID number of the resident who holds it now."""
     table = Resident.__table__
+    dialect = session.get_bind().dialect.name
     out: dict[str, str] = {}
     for start in range(0, len(pages), _CHUNK):
         stmt = select(table.c.page_number, table.c.id_number).where(
-            table.c.page_number.in_(pages[start:start + _CHUNK]))
+            one_of(table.c.page_number, pages[start:start + _CHUNK], dialect))
         out.update(dict(session.execute(stmt).all()))
     return out
 
@@ -174,6 +177,7 @@ def _sort(plan: Plan, hm, keys: list[str], rownum: int, rec: dict, old: tuple | 
         return
     if old is None:
         plan.creates.append(rec)
+        plan.create_rows.append(rownum)
     elif old[1] == "moved_out":
         plan.skipped.append((rownum, rec.get("name") or "", Message(
             "imp_moved_out", N_("Moved out of the collective household; the register row was not changed"))))

@@ -11,14 +11,14 @@ from typing import IO, Callable, Iterable
 
 from flask import current_app
 
-from ..clock import today
+from ..clock import today, utcnow
 from ..domain.actor import Actor
 from ..domain.errors import Message, NotAllowed, N_
 from ..domain.masking import mask_id
 from ..i18n import render
 from ..models import ImportBatch
 from ..uow import UnitOfWork, unit_of_work
-from . import apply, hr, roster
+from . import apply, hr, retention, roster
 from .plan import Plan
 from .reading import ImportFileError, check_size, open_rows, pick_rows
 from .report import error_report
@@ -89,16 +89,24 @@ def run_import(actor: Actor, kind: str, stored: str, file_name: str, *, dry_run:
     """Dry-run or commit one stored file as one unit of work; the batch record is written with it."""
     require_importer(actor)
     path = import_dir() / stored
+    if not path.is_file():  # an unconfirmed upload is deleted after HUKOU_IMPORT_KEEP_HOURS
+        raise NotAllowed(Message("imp_expired", N_("The uploaded file is no longer kept (unconfirmed imports are "
+                                                   "deleted after %(hours)d hours); upload the file again"),
+                                 {"hours": current_app.config["HUKOU_IMPORT_KEEP_HOURS"]}))
     sha = sha256_of(path)
     max_mb = current_app.config["HUKOU_IMPORT_MAX_MB"]
     with unit_of_work(actor) as uow:
+        retention.sweep(uow, import_dir(), utcnow(), current_app.config["HUKOU_IMPORT_KEEP_HOURS"])
         batch = _batch(uow, actor, kind, file_name, sha, batch_id)
         try:
             plan = plan_file(uow, kind, open_rows(path, file_name, max_mb))
         except ImportFileError as err:
             plan = Plan(kind, file_error=err.messages[0])
-        if not dry_run and plan.ok:
-            (apply.apply_roster if kind == "roster" else apply.apply_hr)(uow, plan, progress)
+        if not dry_run and plan.ok and kind == "roster":
+            uow.session.flush()  # the batch's id: each created resident's trail entry points at it
+            apply.apply_roster(uow, plan, progress, batch_id=batch.id)
+        elif not dry_run and plan.ok:
+            apply.apply_hr(uow, plan, progress)
         status = "dry_run" if dry_run else ("committed" if plan.ok else "rejected")
         _fill(batch, plan, status, stored)
         if plan.errors:

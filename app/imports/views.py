@@ -24,7 +24,7 @@ from .columns import HR, ROSTER
 from .reading import ImportFileError
 
 STATUS_LABELS = {"dry_run": _l("Dry run"), "committed": _l("Imported"), "rejected": _l("Not imported (errors)"),
-                 "running": _l("Running")}
+                 "running": _l("Running"), "expired": _l("Expired (file deleted, not imported)")}
 TEMPLATE_NAMES = {"roster": "花名册导入模板.xlsx", "hr": "人事变动导入模板.xlsx"}
 FIELD_HEADERS = {c.key: c.header for c in ROSTER + HR} | {"department_id": "部门", "status": "户口状态",
                                                          "leave_date": "离职日期", "retire_date": "退休日期"}
@@ -151,8 +151,9 @@ class ImportView(BaseView):
         if not batch.report_path:
             abort(404)
         path = service.import_dir() / batch.report_path
-        if not path.is_file():
-            abort(404)
+        if not path.is_file():  # deleted with the upload of an unconfirmed batch (imports/retention.py)
+            flash(gettext("The error report of this import is no longer kept; upload the file again"), "warning")
+            return redirect(url_for(".batch", batch_id=batch.id))
         return send_xlsx(open(path, "rb"), f"导入错误报告-{batch.id}-{today():%Y%m%d}.xlsx")
 
     @expose("/template/<kind>")

@@ -82,7 +82,9 @@ def make_huey(app: Flask):
     if mode == "immediate":
         huey = MemoryHuey("hukou", immediate=True, results=False)
     elif mode == "redis":
-        huey = RedisHuey("hukou", url=app.config["REDIS_URL"], results=False)
+        # The prefix keeps two instances (or a test run) sharing one Redis out of each other's queue.
+        name = app.config.get("HUKOU_REDIS_PREFIX", "hukou:").rstrip(":") or "hukou"
+        huey = RedisHuey(name, url=app.config["REDIS_URL"], results=False)
     else:
         path = app.config.get("HUKOU_QUEUE_FILE") or os.path.join(app.config["HUKOU_INSTANCE_DIR"], "huey.db")
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -90,8 +92,9 @@ def make_huey(app: Flask):
     return huey
 
 
-def init_app(app: Flask) -> None:
-    """Create the app's queue (kinds register on import of their modules)."""
+def init_app(app: Flask, setup: Callable[[Flask, object], None] | None = None) -> None:
+    """Create the app's queue; `setup(app, huey)` (given once, kept for a later re-init) registers what runs on
+    it: the kinds' modules and the periodic tasks, which the queue itself does not import."""
     app.config.setdefault("HUKOU_INSTANCE_DIR", os.path.join(app.root_path, os.pardir, "instance"))
     huey = app.extensions[EXTENSION] = make_huey(app)
 
@@ -103,8 +106,9 @@ def init_app(app: Flask) -> None:
             run_job(job_id)
 
     app.extensions[EXTENSION + "_task"] = huey.task(name=TASK_NAME)(run)
-    from ..exports import job as _export_job  # noqa: F401  (registers the export kind)
-    from ..imports import job as _import_job  # noqa: F401  (registers the import kind)
+    setup = app.extensions.setdefault(EXTENSION + "_setup", setup)
+    if setup is not None:
+        setup(app, huey)
 
 
 def huey_of(app: Flask | None = None):

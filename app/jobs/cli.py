@@ -13,7 +13,8 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker_cmd(workers: int) -> None:
     """Run the job consumer until stopped (SIGINT/SIGTERM); jobs left 'running' by a dead worker fail first."""
-    from . import huey_of, queue_mode
+    from . import huey_of, queue_mode, worker_name
+    from .heartbeat import start as start_heartbeat
     from .progress import fail_orphans
 
     if queue_mode(current_app) == "immediate":
@@ -21,4 +22,5 @@ def worker_cmd(workers: int) -> None:
     failed = fail_orphans(socket.gethostname())
     if failed:
         click.echo(f"已将 {len(failed)} 个中断的任务标记为失败: {failed}")
-    huey_of().create_consumer(workers=workers, worker_type="thread", periodic=False).run()
+    start_heartbeat(huey_of(), worker_name())  # `hukou doctor` tells a live worker by it
+    huey_of().create_consumer(workers=workers, worker_type="thread", periodic=True).run()  # + daily reminders

@@ -19,6 +19,14 @@ class Application(ChangeLogged, TimestampMixin, VersionMixin, Model):
         Index("ix_application_dept_status", "department_id", "status", "id"),
         Index("ix_application_status_type", "status", "type"),
         Index("ix_application_resident", "resident_id", "id"),
+        # the to-do list's oldest-first pick per status (migration 0007, app/desk/todo_queries.py)
+        Index("ix_application_status_changed", "status", "changed_on", "id"),
+        # List orders (migration 0010): newest first, by submission, and per department for the approver's merge.
+        Index("ix_application_dept_id", "department_id", "id"),
+        Index("ix_application_submitted", "submitted_at", "id"),
+        Index("ix_application_dept_submitted", "department_id", "submitted_at", "id"),
+        # the statistics dashboard's 12-month trend of moves (migration 0009, app/reports/dashboard.py)
+        Index("ix_application_type_completed", "type", "completed_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -54,6 +62,11 @@ class ApplicationHistory(Model):
     """One applied transition: who moved the application from which status to which, and why."""
 
     __tablename__ = "application_history"
+    # The reports find a period's transitions and completions by time and each row's predecessor, reading the
+    # indexes only (app/reports/figures.py): covering indexes, history rows are written once per transition.
+    __table_args__ = (Index("ix_history_at", "at", "from_status", "action", "application_id"),
+                      Index("ix_history_to_status_at", "to_status", "at"),
+                      Index("ix_history_app_seq", "application_id", "id", "at", "action", "to_status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), index=True, nullable=False

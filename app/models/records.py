@@ -14,6 +14,10 @@ from .base import ChangeLogged, utcnow
 
 FEE_KINDS = {"affiliation": N_("Affiliation fee"), "deposit": N_("Deposit"), "other": N_("Other fee")}
 FEE_STATUSES = {"unpaid": N_("Unpaid"), "paid": N_("Paid"), "refunded": N_("Refunded"), "waived": N_("Waived")}
+PAY_METHODS = {"cash": N_("Cash"), "transfer": N_("Bank transfer"), "other": N_("Other method")}
+LOAN_PAGES = {"personal": N_("Own page"), "first": N_("Household first page"),
+              "both": N_("First page and own page")}
+DELIVERIES = {"pickup": N_("Collected in person"), "post": N_("Sent by post")}
 
 
 class ArchiveRecord(ChangeLogged, Model):
@@ -62,6 +66,10 @@ class PageLoan(ChangeLogged, Model):
     returned_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     deposit: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 2))
     note: Mapped[Optional[str]] = mapped_column(String(200))
+    pages: Mapped[Optional[str]] = mapped_column(String(10))  # LOAN_PAGES
+    delivery: Mapped[Optional[str]] = mapped_column(String(10))  # DELIVERIES; "post" needs mail_address
+    mail_address: Mapped[Optional[str]] = mapped_column(String(200))
+    deposit_refunded_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     resident = relationship("Resident", back_populates="loans", lazy="joined")
     application = relationship("Application")
 
@@ -83,5 +91,8 @@ class Fee(ChangeLogged, Model):
     due_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     paid_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     note: Mapped[Optional[str]] = mapped_column(String(200))
+    paid_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(10, 2))
+    pay_method: Mapped[Optional[str]] = mapped_column(String(10))  # PAY_METHODS
+    receipt_no: Mapped[Optional[str]] = mapped_column(String(50))
     resident = relationship("Resident", lazy="joined")
     application = relationship("Application")

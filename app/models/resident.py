@@ -57,6 +57,7 @@ class Resident(ChangeLogged, TimestampMixin, VersionMixin, Model):
     hire_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     leave_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     retire_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    id_valid_to: Mapped[Optional[dt.date]] = mapped_column(Date)  # 有效期限 on the card's back (None: 长期 or unknown)
     social_security_months: Mapped[Optional[int]] = mapped_column(Integer)
     residence_permit_years: Mapped[Optional[float]] = mapped_column(Float)
 

@@ -16,9 +16,12 @@ class AuditLog(Model):
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("ix_audit_at", "at"),
+        Index("ix_audit_at", "at", "id"),  # (at, id): the list's ORDER BY at, id without a sort (migration 0010)
         Index("ix_audit_object", "object_type", "object_id"),
         Index("ix_audit_user_at", "user_id", "at"),
+        Index("ix_audit_action_at", "action", "at", "id"),
+        Index("ix_audit_type_at", "object_type", "at", "id"),
+        Index("ix_audit_username", "username", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -19,12 +19,16 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "ArchiveRecord": {"read", "write"},
         "MaterialType": {"read", "write"},
         "EligibilityRule": {"read", "write"},
+        "Report": {"read", "export"},
+        "Notification": {"read"},  # 「催办记录」: reminders sent, to whom, with what result
+        "Reminder": {"send"},  # 「催办」 by hand on a loan, a leaver, an application (app/desk/remind_views.py)
     },
     "DeptApprover": {
         "Resident": {"read"},
         "Application": {"read", "transition"},
         "Material": {"read"},
         "Department": {"read"},
+        "Report": {"read"},  # statistics of their own departments only (row scope)
     },
     "Leader": {
         "Resident": {"read"},
@@ -34,6 +38,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "PageLoan": {"read"},
         "Fee": {"read"},
         "ArchiveRecord": {"read"},
+        "Report": {"read", "export"},
     },
     "HR": {
         "Resident": {"read", "write", "unmask", "export"},
@@ -58,6 +63,8 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "MaterialType": {"read"},
         "EligibilityRule": {"read"},
         "AuditLog": {"read", "export"},
+        "Report": {"read", "export"},  # the annual summary is audit material
+        "Notification": {"read"},
     },
     "Employee": {
         "Resident": {"read"},
@@ -80,17 +87,22 @@ SELF_SERVICE = [
     ("MenuApi", "can_get"),
     ("OpenApi", "can_get"),
     ("MyJobs", "menu_access"),  # 「我的任务」: every user sees only their own jobs (app/jobs/views.py)
+    ("MyNotifications", "menu_access"),  # 「消息」: every user sees only their own (app/notifications/views.py)
+    ("MyNotificationsApi", "can_get"),
+    ("TodoApi", "can_get"),  # 「待办」: every user's own to-do list (app/api/todo.py)
 ]
 
 MENU_CATEGORIES = {
     "Register": ("Resident", "Department", "PageLoan", "Fee"),
     "Applications": ("Application", "Material", "ArchiveRecord"),
-    "Settings": ("MaterialType", "EligibilityRule", "AuditLog"),
+    "Settings": ("MaterialType", "EligibilityRule", "AuditLog", "Notification"),
+    "Statistics": ("Report",),  # 「统计」: dashboard, monthly report, annual summary (app/reports/views.py)
 }
 
 
 # Menu items that belong to one verb of a resource rather than to reading it.
-VERB_MENUS = {("Resident", "write"): "ResidentImports", ("Resident", "export"): "ResidentExports"}
+VERB_MENUS = {("Resident", "write"): "ResidentImports", ("Resident", "export"): "ResidentExports",
+              ("Report", "read"): "ReportDashboard"}
 
 
 # Every permission a resource has. All views and APIs sharing a resource must declare exactly this list as
@@ -105,7 +117,11 @@ RESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "ArchiveRecord": ("read", "write"),
     "MaterialType": ("read", "write"),
     "EligibilityRule": ("read", "write"),
+    "WorkCalendar": ("read", "write", "delete"),  # Admin only: holidays and make-up working days
     "AuditLog": ("read", "export"),
+    "Report": ("read", "export"),
+    "Reminder": ("send",),
+    "Notification": ("read",),
     "UserDepartment": ("read", "write", "delete"),
     "UserResident": ("read", "write", "delete"),
 }

@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import false, or_, select
 
 from ..domain.actor import Actor
-from ..models import (Application, ArchiveRecord, Department, EligibilityRule, Fee, Material, MaterialType,
-                      PageLoan, Resident)
+from ..models import (Application, ArchiveRecord, CalendarDay, Department, EligibilityRule, Fee, Material,
+                      MaterialType, PageLoan, Resident)
 
 # Reference data every permitted reader sees whole (permissions decide who may read it at all).
-UNIT_DATA = frozenset({Department, MaterialType, EligibilityRule})
+UNIT_DATA = frozenset({Department, MaterialType, EligibilityRule, CalendarDay})
 
 
 def _resident_clause(actor: Actor, dept_col, resident_col):

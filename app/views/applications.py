@@ -6,7 +6,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
@@ -70,7 +70,22 @@ def show_context(application: Application) -> dict:
         "eligibility": eligibility.stored_results(application) or _eligibility_preview(application),
         "archive": db.session.scalar(select(ArchiveRecord).where(ArchiveRecord.application_id == application.id)),
         "has_materials_panel": "materials_panel" in current_app.jinja_env.globals,
+        **applicant_fees(application),
     }
+
+
+def applicant_fees(application: Application) -> dict:
+    """A move-out shows the applicant's fees (unpaid ones block completing it) to users who may read fees."""
+    from ..dao import scoped
+    from ..models import Fee
+    from ..models.records import FEE_KINDS, FEE_STATUSES
+
+    actor = current_actor()
+    if application.type != "move_out" or not actor.can("read", "Fee"):
+        return {}
+    fees = db.session.scalars(scoped(select(Fee).where(Fee.resident_id == application.resident_id)
+                                     .order_by(Fee.id), Fee, actor)).all()
+    return {"fees": list(fees), "fee_kinds": FEE_KINDS, "fee_statuses": FEE_STATUSES}
 
 
 class ResidentNameContains(BaseFilter):
@@ -89,12 +104,14 @@ class ResidentNameContains(BaseFilter):
 
 
 class ApplicationFilterConverter(SQLAFilterConverter):
-    """The applicant column is searched by name; every other column as FAB does."""
+    """The applicant column is searched by name, type and status by exact code; other columns as FAB does."""
 
     def convert(self, col_name):
         """Filters offered for one search column."""
         if col_name == "resident":
             return [ResidentNameContains(col_name, self.datamodel)]
+        if col_name in ("type", "status"):  # codes from a dropdown: equality uses the index, ILIKE 'x%' cannot
+            return [FilterEqual(col_name, self.datamodel), FilterNotEqual(col_name, self.datamodel)]
         return super().convert(col_name)
 
 

@@ -119,6 +119,7 @@ def _code_tables() -> dict[tuple[str, str], tuple[dict, bool]]:
             ("EligibilityRule", "condition"): (CONDITIONS, True), ("EligibilityRule", "app_types"): (TYPES, True),
             ("*", "type"): (TYPES, True), ("*", "app_type"): (TYPES, True), ("*", "gender"): (GENDERS, True),
             ("*", "effects"): (labels.EFFECTS, True), ("*", "via"): (labels.VIA, True),
+            ("*", "side"): (labels.SIDES, True), ("*", "ocr_error"): (labels.REASONS, True),  # app/ocr (issue 10)
             ("*", "ethnicity"): (codes.ETHNICITY, False), ("*", "education"): (codes.EDUCATION, False),
             ("*", "marital_status"): (codes.MARITAL, False),
         }
@@ -288,11 +289,14 @@ def _material_ids(application_id: int) -> list[str]:
 
 def _history_query(object_type: str, pk: int):
     """The statement selecting the object's rows (and an application's materials' rows), newest first."""
-    from sqlalchemy import and_, or_, select
+    from sqlalchemy import and_, func, or_, select
 
     from ..models import AuditLog
 
-    where = and_(AuditLog.object_type == object_type, AuditLog.object_id == str(pk))
+    same = and_(AuditLog.object_type == object_type, AuditLog.object_id == str(pk))
+    # SQLite reuses the id of a deleted row: rows before this object's own creation belong to an earlier one
+    born = select(func.max(AuditLog.id)).where(same, AuditLog.action == "create").scalar_subquery()
+    where = and_(same, AuditLog.id >= func.coalesce(born, 0))
     if object_type == "Application" and current_app.appbuilder.sm.has_access("can_read", "Material"):
         materials = _material_ids(pk)
         if materials:

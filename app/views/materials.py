@@ -2,7 +2,7 @@
 delete, and the printable checklist (材料清单) per application type."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -20,6 +20,7 @@ from ..services import materials as svc
 from ..services.eligibility import stored_results
 from ..security.actor import current_actor, request_unit
 from ..web.files import send_material
+from ..ocr import web as ocr_web
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
@@ -64,7 +65,8 @@ class MaterialView(HukouModelView):
     class_permission_name = "Material"
     base_permissions = resource_permissions("Material")
     method_permission_name = {**READ_WRITE_PERMISSIONS, "upload": "write", "delete": "write",
-                              "download": "read", "verify": "verify", "stamp": "verify", "return_": "verify"}
+                              "download": "read", "verify": "verify", "stamp": "verify", "return_": "verify",
+                              "ocr_compare": "verify"}
     list_title = _l("Materials")
     show_title = _l("Material")
     label_columns = LABELS
@@ -145,6 +147,20 @@ class MaterialView(HukouModelView):
         return (self._run(svc.return_material, Material, pk, request.form.get("reason"), target=target)
                 or redirect(target))
 
+    @expose("/ocr_compare/<int:pk>", methods=["POST"])
+    @has_access
+    def ocr_compare(self, pk: int):
+        """Pre-review of a 居民身份证 scan: its data beside the register's, differences flagged (issue 10)."""
+        if not ocr_web.enabled():
+            abort(404)
+        try:
+            g.hk_ocr_outcome = ocr_web.compare_material(pk)
+        except NotVisible:
+            raise
+        except DomainError as err:
+            flash(render_error(err), "danger")
+        return self.show(pk)
+
     @expose("/delete/<int:pk>", methods=["POST"])
     @has_access
     def delete(self, pk: int):
@@ -208,3 +224,5 @@ def register(appbuilder) -> None:
     appbuilder.add_link("Materials", href="/checklist/", label=_l("Material checklists"), icon="fa-list-alt",
                         **APPLICATIONS)
     current_app.add_template_global(materials_panel, "materials_panel")
+    current_app.add_template_global(ocr_web.material_panel, "ocr_material_panel")
+    current_app.add_template_global(ocr_web.enabled, "ocr_enabled")

@@ -1,7 +1,7 @@
 """Register screens: residents (常住人口登记表) with masked numbers and a logged unmask."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, jsonify, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -29,6 +29,7 @@ from .base import READ_WRITE_PERMISSIONS, HukouModelView
 from ..domain.masking import mask_text
 from ..web.personal import PersonalInterface, UnmaskOnlyColumns, check_web_filters
 from .records import PageLoanView
+from ..ocr import checks as ocr_checks, web as ocr_web
 
 LABELS = RESIDENT_LABELS
 FORM_COLUMNS = ["name", "former_name", "id_number", "gender", "birth_date", "ethnicity", "birthplace",
@@ -54,7 +55,7 @@ class ResidentView(HukouModelView):
 
     datamodel = PersonalInterface(Resident)  # the ID number is searched by the complete number only
     class_permission_name = "Resident"
-    method_permission_name = {**READ_WRITE_PERMISSIONS, "mark_leaving": "write"}
+    method_permission_name = {**READ_WRITE_PERMISSIONS, "mark_leaving": "write", "ocr_scan": "write"}
     base_permissions = resource_permissions("Resident")
     list_title = _l("Residents")
     show_title = _l("Resident")
@@ -85,6 +86,7 @@ class ResidentView(HukouModelView):
         "created_on": f.fmt_date, "changed_on": f.fmt_date,
     }
     show_template = "resident_show.html"
+    add_template = "ocr/resident_add.html"  # FAB's add form plus 「从身份证扫描件识别」 (issue 10)
     related_views = [ApplicationView, PageLoanView]  # the resident page lists their applications and loans
 
     def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
@@ -114,7 +116,16 @@ class ResidentView(HukouModelView):
         """Show and edit pages draw a tab per entry of `related_views`: only the readable ones."""
         if "related_views" in kwargs:
             kwargs["related_views"] = self.readable_related_views()
+        if template == self.add_template:
+            kwargs.update(ocr_enabled=ocr_web.enabled(), ocr_low=ocr_checks.LOW_SCORE)
         return super().render_template(template, **kwargs)
+
+    @expose("/ocr", methods=["POST"])
+    @has_access
+    def ocr_scan(self):
+        """The add form's 「从身份证扫描件识别」: the scan's fields as JSON (nothing stored; the call is audited)."""
+        status, body = ocr_web.recognise_upload(request.files.get("file"), None, "resident_form")
+        return jsonify(body), status
 
     def pre_add(self, item: Resident) -> None:
         """New residents start active; birth date and gender come from the ID number if empty."""

@@ -38,7 +38,12 @@ RECORD_LABELS = {
     "status": _l("Payment status"), "paid_on": _l("Paid on"), "archive_no": _l("Archive number"),
     "year": _l("Year"), "seq": _l("Sequence"), "location": _l("Cabinet location"),
     "created_at": _l("Archived at"), "application.resident": _l("Resident name"),
+    "pages": _l("Pages lent"), "delivery": _l("Hand-over"), "mail_address": _l("Mailing address"),
+    "deposit_refunded_on": _l("Deposit refunded on"), "paid_amount": _l("Amount paid"),
+    "pay_method": _l("Payment method"), "receipt_no": _l("Receipt number"),
 }
+# Fees are owed by a date (应缴日期), loans are due back by one (应还日期).
+FEE_LABELS = {**RECORD_LABELS, "due_on": _l("Payment due date")}
 
 
 RESIDENT_LABELS = {
@@ -49,7 +54,8 @@ RESIDENT_LABELS = {
     "former_address": _l("Former registered address"), "move_in_date": _l("Move-in date"),
     "move_in_reason": _l("Move-in reason"), "page_number": _l("Page number"), "status": _l("Hukou status"),
     "move_out_date": _l("Move-out date"), "move_out_to": _l("Moved out to"), "phone": _l("Phone"),
-    "hire_date": _l("Hire date"), "leave_date": _l("Leave date"),
+    "hire_date": _l("Hire date"), "leave_date": _l("Leave date"), "retire_date": _l("Retirement date"),
+    "id_valid_to": _l("ID card valid until"),
     "social_security_months": _l("Continuous social-security months"),
     "residence_permit_years": _l("Residence-permit years"), "created_on": _l("Created"),
     "changed_on": _l("Changed"),
