@@ -90,6 +90,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         api.register(appbuilder)
         hooks.install(app, appbuilder)
         appbuilder.post_init()
+    from .web import fast_i18n
+
+    fast_i18n.install(app)  # one catalogue lookup per request instead of one per translated string
     from .errors import install_error_handlers
     from .cli import hukou_cli
 

@@ -48,7 +48,7 @@ def ensure_admin(password: str | None) -> str | None:
     generated = None
     if not password:
         password = generated = secrets.token_urlsafe(12)
-    user = sm.add_user("admin", "系统", "管理员", "admin@hukou.local", sm.find_role("Admin"), password=password)
+    user = sm.add_user("admin", "系统管理员", "", "admin@hukou.local", sm.find_role("Admin"), password=password)
     if not user:
         raise RuntimeError("could not create the admin user")
     return generated

@@ -256,7 +256,9 @@ def test_each_type_via_the_web(app, world, login, app_type):
         c = clients.setdefault(username, login(username))
         page = c.get(f"/applicationview/show/{aid}").get_data(as_text=True)
         assert f'name="action" value="{action}"' in page, (action, username)
-        extra = {"archive_location": "F柜"} if action == "archive" else {}
+        # the page asks for the cabinet location, the police acceptance number and a move-in's page number
+        extra = {"archive": {"archive_location": "F柜"}, "enter": {"police_ref": f"SL{aid}"},
+                 "complete": {"page_number": f"P{aid}"}}.get(action, {})
         assert web_transition(c, aid, action, comment="", **extra).status_code == 302
     assert row(app, aid).status == "archived"
     page = clients["t_officer"].get(f"/applicationview/show/{aid}").get_data(as_text=True)
@@ -270,8 +272,10 @@ def test_show_page_buttons_follow_role_and_status(app, world, login):
     aid = make(app, "move_out", world=world, status="submitted")
     officer = login("t_officer").get(f"/applicationview/show/{aid}").get_data(as_text=True)
     buttons = set(re.findall(r'name="action" value="(\w+)"', officer))
-    assert buttons == {"request_materials", "pass_review", "reject", "withdraw"}
-    assert 'name="override_reason"' in officer and "csrf_token" in officer
+    # 撤回 is the applicant's (or the filer's); the office rejects. 初审通过 is shown disabled: materials missing.
+    assert buttons == {"request_materials", "pass_review", "reject"}
+    assert re.search(r'value="pass_review" data-action="pass_review" disabled', officer)
+    assert 'id="hk-comment"' in officer and "csrf_token" in officer  # the override is asked once 初审通过 can pass
     assert "离职证明" in officer  # the missing-items list
     approver = login("t_approver_a").get(f"/applicationview/show/{aid}").get_data(as_text=True)
     assert re.findall(r'name="action" value="(\w+)"', approver) == []

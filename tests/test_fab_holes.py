@@ -19,13 +19,21 @@ def status_of(app, pk: int) -> str:
     return resident_row(app, pk).status
 
 
+def leave_via_form(c, r):
+    """「标记为迁出中」 asks for the leave date (issue 9): fill in the form the action redirected to."""
+    assert r.status_code == 302 and "/residentview/leaving" in r.headers["Location"], r.headers.get("Location")
+    import datetime as dt
+
+    return c.post(r.headers["Location"], data={"leave_date": dt.date.today().isoformat(), "csrf_token": c.csrf})
+
+
 # ---- hole 1 and 2: actions re-check the row and need a CSRF token ----
 
 def test_action_marks_active_residents_leaving_and_is_change_logged(app, login, world):
     pk = new_resident(app, world["dept_a"])
     gone = new_resident(app, world["dept_a"], status="moved_out")
     c = login("t_hr")
-    r = c.post(ACTION, data={"action": "mark_leaving", "rowid": [pk, gone], "csrf_token": c.csrf})
+    r = leave_via_form(c, c.post(ACTION, data={"action": "mark_leaving", "rowid": [pk, gone], "csrf_token": c.csrf}))
     assert r.status_code == 302
     assert status_of(app, pk) == "leaving" and status_of(app, gone) == "moved_out"
     with app.app_context():
@@ -38,7 +46,7 @@ def test_action_marks_active_residents_leaving_and_is_change_logged(app, login, 
 def test_single_row_action_by_post(app, login, world):
     pk = new_resident(app, world["dept_b"])
     c = login("t_officer")
-    r = c.post(f"/residentview/action/mark_leaving/{pk}", data={"csrf_token": c.csrf})
+    r = leave_via_form(c, c.post(f"/residentview/action/mark_leaving/{pk}", data={"csrf_token": c.csrf}))
     assert r.status_code == 302 and status_of(app, pk) == "leaving"
 
 
@@ -68,7 +76,7 @@ def test_action_on_invisible_row_is_404_and_nothing_changes(app, login, world, s
     assert r.status_code == 404
     assert status_of(app, own) == "active" and status_of(app, other) == "active"
     # the same user may act on a visible row, so the 404 above came from the row scope
-    r = c.post(ACTION, data={"action": "mark_leaving", "rowid": [own], "csrf_token": c.csrf})
+    r = leave_via_form(c, c.post(ACTION, data={"action": "mark_leaving", "rowid": [own], "csrf_token": c.csrf}))
     assert r.status_code == 302 and status_of(app, own) == "leaving"
 
 

@@ -9,6 +9,7 @@ from flask_appbuilder import ModelView
 ALLOWED = {
     "pdf", "jpg", "png", "jpeg", "excel", "json", "sha", "utc", "gb", "t", "id", "ip", "api", "xlsx", "csv",
     "english", "admin", "t_admin", "http", "https", "x", "eg", "mb", "no", "ok",
+    "language",  # the language switch is labelled 「语言 / Language」 on purpose (issue 9)
 }
 SKIP_TAGS = {"script", "style", "code", "pre"}
 # FAB's permission, view-menu and role-permission screens list code identifiers (can_read on Resident) that

@@ -66,7 +66,7 @@ def test_only_the_officer_and_admin_can_chase_a_leaver(app, world, crafted, user
             approvers = approvers_of(world["dept_a"])
         assert world["users"]["t_approver_a"] in approvers
         assert {uid for uid, _ in got} == {crafted.users["leaver"]} | approvers
-        assert all(s.startswith("测试 t_officer 催办：离职") or s.startswith("测试 t_admin 催办：离职") for _, s in got)
+        assert all(s.startswith("测试t_officer 催办：离职") or s.startswith("测试t_admin 催办：离职") for _, s in got)
         assert all("钱离职" in s for _, s in got)
     else:
         assert got == []

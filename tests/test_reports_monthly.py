@@ -136,7 +136,7 @@ def test_dashboard_agrees_with_the_report(app, stats):
             assert (trend[month]["move_in"], trend[month]["move_out"]) == (r["moves_in"]["total"],
                                                                            r["moves_out"]["total"])
         data = dashboard.build(db.session, actor, dt.date(2025, 4, 20), 30)  # April: r8 moved in, L3 overdue
-    assert data["residents_by_status"] == {"active": 5, "leaving": 1, "moved_out": 2, "frozen": 0}
+    assert data["residents_by_status"] == {"pending_in": 0, "active": 5, "leaving": 1, "moved_out": 2, "frozen": 0}
     assert data["moves_in"]["total"] == 1 and data["overdue"]["loans"] == 1
     assert data["applications_by_stage"]["submitted"] == 1 and data["applications_by_stage"]["dept_review"] == 2
 

@@ -7,9 +7,9 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 
 from ..domain.errors import DomainError
-from ..domain.workflow import TYPES
+from ..domain.workflow import ACTIONS, TYPES
 from ..extensions import db
-from ..i18n import render_error
+from ..i18n import render, render_error
 from ..models import Application, Resident
 from ..services import workflow as wf
 from ..security.actor import request_unit
@@ -20,7 +20,7 @@ from .base import API_PERMISSIONS, HukouModelRestApi
 
 ADD_COLUMNS = ["type", "resident_id", "reason", "destination", "pathway", "city", "planned_date", "change_json"]
 EDIT_COLUMNS = ["reason", "destination", "pathway", "planned_date", "change_json"]
-TRANSITION_FIELDS = ("action", "comment", "override_reason", "archive_location")
+TRANSITION_FIELDS = ("action", "comment", "override_reason", "archive_location", "police_ref", "page_number")
 
 
 def validate_type(value: str) -> None:
@@ -59,7 +59,7 @@ class ApplicationApi(HukouModelRestApi):
     datamodel = HukouInterface(Application)
     class_permission_name = "Application"
     base_permissions = resource_permissions("Application")
-    method_permission_name = {**API_PERMISSIONS, "transition": "transition"}
+    method_permission_name = {**API_PERMISSIONS, "transition": "transition", "actions": "read"}
     scoped_refs = {"resident_id": Resident}
     masked_columns = ("change_json",)  # an information change's new phone number, as on the resident
     label_columns = {**LABELS, "resident_id": LABELS["resident"], "department_id": LABELS["department"],
@@ -67,7 +67,8 @@ class ApplicationApi(HukouModelRestApi):
     list_columns = ["id", "type", "status", "resident_id", "resident.name", "department_id", "department.name",
                     "reason", "submitted_at", "completed_at", "version"]
     show_columns = ["id", "type", "status", "resident_id", "resident.name", "department_id", "department.name",
-                    "pathway", "city", "reason", "destination", "planned_date", "change_json", "police_returned",
+                    "pathway", "city", "reason", "destination", "planned_date", "change_json", "police_ref",
+                    "police_returned",
                     "override_reason", "eligibility_json", "submitted_at", "completed_at", "created_by_id",
                     "version"]
     add_columns = ADD_COLUMNS
@@ -101,8 +102,9 @@ class ApplicationApi(HukouModelRestApi):
         ---
         post:
           description: >-
-            Body {"action", "comment", "override_reason", "archive_location"}. 200 with the new status and
-            version; 400 bad body or unknown action; 403 not allowed; 404 not visible; 409 not possible now or
+            Body {"action", "comment", "override_reason", "archive_location", "police_ref" (受理号, stored at
+            "enter"), "page_number" (户口页编号, stored on the resident when a move-in completes)}. 200 with the new
+            status and version; 400 bad body or unknown action; 403 not allowed; 404 not visible; 409 not possible now or
             changed concurrently; 422 a guard refused (the message says why).
           parameters:
           - in: path
@@ -130,13 +132,61 @@ class ApplicationApi(HukouModelRestApi):
             with request_unit() as uow:
                 done = wf.transition(uow, pk, body["action"].strip(), comment=body.get("comment"),
                                      override_reason=body.get("override_reason"),
-                                     archive_location=body.get("archive_location"))
+                                     archive_location=body.get("archive_location"),
+                                     police_ref=body.get("police_ref"), page_number=body.get("page_number"))
         except DomainError as err:
             return _error(err.http_status, render_error(err), err.code)
         result = {"id": done.application_id, "status": done.to_status, "version": done.version}
         if done.archive_no:
             result["archive_no"] = done.archive_no
         return self.response(200, **result)
+
+    @expose("/<int:pk>/actions", methods=["GET"])
+    @protect()
+    @safe
+    def actions(self, pk: int):
+        """The actions the caller may take now, as the application page offers them.
+        ---
+        get:
+          description: >-
+            Each action this user could take on the application now: `blocked` is false when it would succeed,
+            else `reason` says why not (e.g. missing materials). `needs` lists the body fields the step asks for.
+            404 outside the caller's row scope.
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: The possible actions
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            action: {type: string}
+                            label: {type: string}
+                            blocked: {type: boolean}
+                            reason: {type: string, nullable: true}
+                            needs: {type: array, items: {type: string}}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            with request_unit(write=False) as uow:
+                application = wf.load_visible(uow, pk)
+                result = [{"action": o.action, "label": gettext(ACTIONS[o.action]), "blocked": bool(o.blocked),
+                           "reason": render(o.blocked) if o.blocked else None,
+                           "needs": wf.action_needs(application, o)}
+                          for o in wf.possible_actions(application, uow.actor)]
+        except DomainError as err:
+            return _error(err.http_status, render_error(err), err.code)
+        return self.response(200, result=result)
 
 
 def register(appbuilder) -> None:

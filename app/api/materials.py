@@ -18,7 +18,7 @@ from .base import API_PERMISSIONS, HukouModelRestApi
 
 UPLOAD_FIELDS = frozenset({"application_id", "material_type_id", "file"})
 COLUMNS = ["id", "application_id", "material_type_id", "material_type.name", "original_name", "kind", "size",
-           "sha256", "verified", "stamped", "verify_note", "returned_reason", "verified_by_id", "verified_at",
+           "sha256", "verified", "stamped", "verify_note", "returned_reason", "valid_to", "verified_by_id", "verified_at",
            "uploaded_by_id", "uploaded_at"]
 
 
@@ -28,7 +28,8 @@ def as_dict(m: Material) -> dict:
             "material_type": {"name": m.material_type.name, "code": m.material_type.code},
             "original_name": m.original_name, "kind": m.kind, "size": m.size, "sha256": m.sha256,
             "verified": m.verified, "stamped": m.stamped, "verify_note": m.verify_note,
-            "returned_reason": m.returned_reason, "verified_by_id": m.verified_by_id,
+            "returned_reason": m.returned_reason, "valid_to": m.valid_to.isoformat() if m.valid_to else None,
+            "verified_by_id": m.verified_by_id,
             "verified_at": m.verified_at.isoformat() if m.verified_at else None,
             "uploaded_by_id": m.uploaded_by_id, "uploaded_at": m.uploaded_at.isoformat()}
 
@@ -132,7 +133,7 @@ class MaterialApi(HukouModelRestApi):
     @protect()
     @permission_name("verify")
     def verify(self, pk: int):
-        """Mark verified; optional JSON {"note": …}.
+        """Mark verified; optional JSON {"note": …, "valid_to": "YYYY-MM-DD"} (a certificate's validity).
         ---
         post:
           parameters:
@@ -148,14 +149,15 @@ class MaterialApi(HukouModelRestApi):
             422: {$ref: '#/components/responses/422'}
         """
         with request_unit() as uow:
-            body = as_dict(svc.verify(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note")))
+            body = as_dict(svc.verify(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note"),
+                                      False, _json_arg("valid_to")))
         return self.response(200, result=body)
 
     @expose("/<int:pk>/stamp", methods=["POST"])
     @protect()
     @permission_name("stamp")
     def stamp(self, pk: int):
-        """Mark verified and stamped 「与原件一致」; optional JSON {"note": …}.
+        """Mark verified and stamped 「与原件一致」; optional JSON {"note": …, "valid_to": "YYYY-MM-DD"}.
         ---
         post:
           parameters:
@@ -171,7 +173,8 @@ class MaterialApi(HukouModelRestApi):
             422: {$ref: '#/components/responses/422'}
         """
         with request_unit() as uow:
-            body = as_dict(svc.stamp(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note")))
+            body = as_dict(svc.stamp(uow, get_or_refuse(Material, pk, uow.actor, uow.session), _json_arg("note"),
+                                     _json_arg("valid_to")))
         return self.response(200, result=body)
 
     @expose("/<int:pk>/return", methods=["POST"])

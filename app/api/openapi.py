@@ -67,13 +67,18 @@ def _extra_schemas() -> dict:
                     "original_name": {"type": "string"}, "kind": {"type": "string", "enum": ["pdf", "jpg", "png"]},
                     "size": {"type": "integer"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                     "verified": {"type": "boolean"}, "stamped": {"type": "boolean"}, "verify_note": text,
-                    "returned_reason": text, "verified_by_id": {"type": "integer", "nullable": True},
+                    "returned_reason": text, "valid_to": {"type": "string", "format": "date", "nullable": True},
+                    "verified_by_id": {"type": "integer", "nullable": True},
                     "verified_at": {**DATETIME, "nullable": True}, "uploaded_by_id": {"type": "integer", "nullable": True},
                     "uploaded_at": DATETIME}}
     options = {name: {"type": "string", "nullable": True, "maxLength": limit} for name, (_, limit) in LIMITS.items()}
+    from .checklist import schemas as checklist_schemas
+
     return {
+        **checklist_schemas(),  # issue 9: material types and an application's checklist
         "Material": material,
-        "MaterialNote": {"type": "object", "properties": {"note": {"type": "string", "maxLength": 500}}},
+        "MaterialNote": {"type": "object", "properties": {"note": {"type": "string", "maxLength": 500},
+                                                          "valid_to": {"type": "string", "format": "date"}}},
         "TransitionRequest": {"type": "object", "additionalProperties": False, "required": ["action"],
                               "properties": {"action": {"type": "string", "enum": list(ACTIONS)}, **options}},
         "TransitionResult": {"type": "object", "required": ["id", "status", "version"], "properties": {

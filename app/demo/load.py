@@ -141,7 +141,7 @@ def _load_rows(ctx: Ctx, residents: int) -> tuple[dict, list[tuple[str, str]]]:
     app_ids = insert_with_ids(Application, app_rows)
     for uid, index in links:
         session.add(UserResident(user_id=uid, resident_id=resident_ids[index]))
-        session.get(User, uid).last_name = people[index]["name"]
+        session.get(User, uid).first_name = people[index]["name"]  # the employee's one 姓名
     history = [row for plan, app_id in zip(plans, app_ids)
                for row in history_rows(ctx, plan, app_id, people[plan.person]["department_id"])]
     bulk(ApplicationHistory, history)

@@ -75,6 +75,8 @@ def shape_resident(rng: random.Random, plan: Plan, person: dict) -> None:
     if plan.type == "move_in":
         person["hire_date"] = start - dt.timedelta(days=rng.randint(5, 60))
         person["move_in_date"] = done.date() if done else None
+        if not done:  # registered at the counter, move-in not completed: 待迁入, not yet in the household
+            person["status"] = "pending_in"
         person["social_security_months"] = rng.randint(0, 36) + (clock.today() - person["hire_date"]).days // 30
     elif person["hire_date"] > start - dt.timedelta(days=30):
         set_hired(rng, person, start - dt.timedelta(days=30))

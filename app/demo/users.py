@@ -9,9 +9,10 @@ from ..extensions import db
 from ..models import Department, UserDepartment
 from .data import DEPARTMENTS
 
-ROLE_USERS = (("officer", "HukouOfficer", "户籍管理员", "刘芳"), ("leader", "Leader", "分管领导", "陈建国"),
-              ("hr", "HR", "人事专员", "赵敏"), ("finance", "Finance", "财务", "孙丽华"),
-              ("auditor", "Auditor", "审计", "周平"))
+# (username, role, 姓名): one name per person, as Chinese users expect (first_name; last_name stays empty).
+ROLE_USERS = (("officer", "HukouOfficer", "刘芳"), ("leader", "Leader", "陈建国"),
+              ("hr", "HR", "赵敏"), ("finance", "Finance", "孙丽华"),
+              ("auditor", "Auditor", "周平"))
 APPROVER_NAMES = ("王磊", "李静", "张伟", "杨帆", "黄海涛", "吴婷", "徐明", "孙浩", "马丽", "朱峰", "胡军", "郭晓燕")
 # employee → (department code, the applications of their own: (type, status) reached by the shortest path).
 EMPLOYEES = {
@@ -37,12 +38,13 @@ def ensure_departments() -> dict[str, int]:
     return out
 
 
-def _ensure_user(username: str, role: str, first: str, last: str, hashed: str) -> tuple[int, str]:
-    """Create the user with one role, or give an existing one that role back; set the (hashed) password."""
+def _ensure_user(username: str, role: str, name: str, hashed: str) -> tuple[int, str]:
+    """Create the user with one role and their 姓名, or give an existing one that role and name back; set the
+    (hashed) password."""
     sm = current_app.appbuilder.sm
     user = sm.find_user(username=username)
     if user is None:
-        user = sm.add_user(username, first, last, f"{username}@demo.hukou.local", sm.find_role(role),
+        user = sm.add_user(username, name, "", f"{username}@demo.hukou.local", sm.find_role(role),
                            hashed_password=hashed)
         if not user:
             raise RuntimeError(f"could not create the demo user {username}")
@@ -50,6 +52,7 @@ def _ensure_user(username: str, role: str, first: str, last: str, hashed: str) -
     if username != "admin" and [r.name for r in user.roles] != [role]:
         user.roles = [sm.find_role(role)]
     user.password = hashed
+    user.first_name, user.last_name = name, ""
     sm.update_user(user)
     return user.id, username
 
@@ -60,13 +63,13 @@ def ensure_users(password: str, depts: dict[str, int]) -> dict[str, tuple[int, s
     # One hash for all: the demo users share the password anyway, and scrypt costs ~0.2 s per call.
     hashed = generate_password_hash(password, method=cfg.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
                                     salt_length=cfg.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
-    users = {"admin": _ensure_user("admin", "Admin", "系统", "管理员", hashed)}
-    for username, role, first, last in ROLE_USERS:
-        users[username] = _ensure_user(username, role, first, last, hashed)
+    users = {"admin": _ensure_user("admin", "Admin", "系统管理员", hashed)}
+    for username, role, name in ROLE_USERS:
+        users[username] = _ensure_user(username, role, name, hashed)
     for i, name in enumerate(APPROVER_NAMES, start=1):
-        users[f"approver{i}"] = _ensure_user(f"approver{i}", "DeptApprover", "部门审批人", name, hashed)
+        users[f"approver{i}"] = _ensure_user(f"approver{i}", "DeptApprover", name, hashed)
     for username in EMPLOYEES:
-        users[username] = _ensure_user(username, "Employee", "员工", username, hashed)
+        users[username] = _ensure_user(username, "Employee", username, hashed)
     session = db.session
     for i in range(1, len(APPROVER_NAMES) + 1):
         uid, dept_id = users[f"approver{i}"][0], depts[f"D{i:02d}"]

@@ -12,7 +12,7 @@ Kinds, their objects and recipients:
   id_expiring         Resident.id_valid_to N, 7 or 1 day(s) ahead  own user + officers
   certificate_lapsing 准迁证 / 户口迁移证 / 准予迁入证明 of an open  applicant's user + officers
                       move, valid until ≤ N days ahead (or lapsed ≤ N days ago); the date is read from the
-                      material's check note (「有效期至2026-12-20」): no column records it yet
+                      material's valid_to (verify form), else its check note (「有效期至2026-12-20」)
 Texts are msgids rendered by the caller's `render` (the CLI and the scheduled job render them in Chinese).
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import local
@@ -271,11 +271,12 @@ def lapsing_certificates(session: Session, today: dt.date, people: People, windo
             .join(MaterialType, MaterialType.id == Material.material_type_id)
             .join(Application, Application.id == Material.application_id)
             .where(MaterialType.code.in_(CERTIFICATES), Application.type.in_(MOVES),
-                   Application.status.in_(OPEN), Material.verify_note.is_not(None))
+                   Application.status.in_(OPEN),
+                   or_(Material.valid_to.is_not(None), Material.verify_note.is_not(None)))
             .order_by(Application.id, Material.id))
     out, seen = [], set()
     for material, name, application in session.execute(stmt).tuples():
-        until = valid_to(material.verify_note)
+        until = material.valid_to or valid_to(material.verify_note)  # the column (issue 9), else the note
         if until is None or abs((until - today).days) > window or application.id in seen:
             continue
         seen.add(application.id)  # one reminder per application a day (the first certificate that lapses)

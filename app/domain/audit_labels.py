@@ -20,6 +20,8 @@ ACTIONS: dict[str, str] = {
     "remind": N_("Reminder sent by hand"), "remind_run": N_("Reminders run"),
     "remind_daily": N_("Daily reminders run"),  # app/desk/remind*.py
     "ocr_id_card": N_("ID card recognised"),  # app/ocr (issue 10)
+    "print": N_("Form printed"),  # app/printing (issue 9)
+    "search_id": N_("Searched by ID number"),  # the top-bar search (app/views/lookup.py, issue 9)
 }
 
 OBJECT_TYPES: dict[str, str] = {
@@ -31,6 +33,8 @@ OBJECT_TYPES: dict[str, str] = {
     "Role": N_("Role"), "AuditLog": N_("Audit trail"), "Demo": N_("Demo data"),
     "Reminder": N_("Reminders of the day"),
     "CalendarDay": N_("Calendar day"), "CalendarYear": N_("Working-day calendar year"),  # app/calendar
+    "UnitProfile": N_("Unit profile"), "Certificate": N_("Hukou certificate"),  # app/printing (issue 9)
+    "HandbookTip": N_("Handbook tips"),  # app/handbook (issue 9)
 }
 
 ROLES: dict[str, str] = {
@@ -59,6 +63,8 @@ DETAIL_KEYS: dict[str, str] = {
     # app/ocr (issue 10): the file read, the side, how sure, which warnings, which fields differ
     "sha256": N_("File SHA-256"), "size": N_("Size (bytes)"), "side": N_("Side"), "confidence": N_("Confidence"),
     "warnings": N_("Warnings"), "material_id": N_("Material"), "differs": N_("Differs"), "ocr_error": N_("Error"),
+    # the top-bar search by ID number (issue 9): how, what was typed (masked like the screens), results
+    "search_by": N_("Searched by"), "term": N_("Search term"), "hits": N_("Results"),
 }
 
 EFFECTS: dict[str, str] = {

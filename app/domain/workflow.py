@@ -14,7 +14,7 @@ from app.domain.workflow_table import (
 __all__ = [
     "ACTIONS", "CLOSED_STATUSES", "OPEN_STATUSES", "STATUSES", "TABLE", "TERMINAL_STATUSES", "TYPES",
     "Transition", "transition_for", "AppSnapshot", "Actor", "Facts", "Outcome", "UnknownAction", "NotAllowed",
-    "NotVisible", "NotPossible", "GuardFailed", "GUARDS", "apply", "available",
+    "NotVisible", "NotPossible", "GuardFailed", "GUARDS", "apply", "available", "Option", "possible",
 ]
 
 
@@ -29,6 +29,8 @@ class AppSnapshot:
     resident_id: int | None
     created_by_id: int | None
     version: int
+    # Who typed it in, even an office user filing a paper form (created_by_id is then None: not "their own").
+    filed_by_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,16 @@ def _role_refusal(app: AppSnapshot, actor: Actor, row: Transition) -> Message | 
     if row.applicant_only and granted <= {"Employee"} and not _is_own(app, actor):
         return Message("not_own_application", N_("You can do \"%(action)s\" only on your own application."),
                        {"action": label, "action_code": row.action})
+    if row.creator_only and "Admin" not in granted and not _filed_or_own(app, actor):
+        return Message("not_applicant", N_("Only the applicant or whoever filed the application can do "
+                                           "\"%(action)s\"; the office rejects instead."),
+                       {"action": label, "action_code": row.action})
     return None
+
+
+def _filed_or_own(app: AppSnapshot, actor: Actor) -> bool:
+    """True for the applicant and for whoever typed the application in."""
+    return _is_own(app, actor) or (app.filed_by_id is not None and app.filed_by_id == actor.user_id)
 
 
 def _scope_refusal(app: AppSnapshot, actor: Actor, row: Transition) -> Message | None:
@@ -251,3 +262,49 @@ def available(app: AppSnapshot, actor: Actor, facts: Facts = Facts()) -> list[st
         if _role_refusal(app, actor, row) is None and _scope_refusal(app, actor, row) is None:
             result.append(action)
     return result
+
+
+
+# Guards whose failure means "this is not your path now" (hide the button), not "blocked, here is why".
+PATH_GUARDS: frozenset[str] = frozenset({"not_police_returned", "police_returned"}) | SCOPE_GUARDS
+# Guards the action's own form satisfies (an override reason, a cabinet location): asked for, never a block.
+FORM_GUARDS: frozenset[str] = frozenset({"eligibility", "archive_location"})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One action to show: `blocked` is why it cannot succeed now (show it disabled), else None."""
+
+    action: str
+    blocked: Message | None = None
+    comment_required: bool = False
+    asks: tuple[str, ...] = ()
+
+
+def possible(app: AppSnapshot, actor: Actor, facts: Facts = Facts()) -> list[Option]:
+    """Actions worth showing: allowed for this actor and path, with the reason when a guard blocks them now.
+
+    `facts` must hold what every candidate row's guards need. Guards answered by the action's own form
+    (FORM_GUARDS) are listed in `asks` instead; path guards hide the action altogether.
+    """
+    options: list[Option] = []
+    for action in available(app, actor, facts):
+        row = transition_for(app.type, app.status, action)
+        blocked = None
+        for name in row.guards:
+            if name in FORM_GUARDS:
+                continue
+            failure = GUARDS[name](app, actor, facts, row)
+            if failure is not None:
+                blocked = failure
+                break
+        if blocked is not None and (set(row.guards) & PATH_GUARDS) and _path_refusal(app, actor, facts, row):
+            continue
+        asks = tuple(g for g in row.guards if g in FORM_GUARDS and GUARDS[g](app, actor, facts, row) is not None)
+        options.append(Option(action, blocked, row.comment_required, asks))
+    return options
+
+
+def _path_refusal(app: AppSnapshot, actor: Actor, facts: Facts, row: Transition) -> bool:
+    """True when one of the row's path guards refuses."""
+    return any(GUARDS[name](app, actor, facts, row) is not None for name in row.guards if name in PATH_GUARDS)

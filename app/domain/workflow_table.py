@@ -63,6 +63,7 @@ ENTRY_EFFECTS: dict[str, dict[str, tuple[str, ...]]] = {
         "move_out": ("close_resident",),
         "info_change": ("apply_info_change",),
         "borrow_page": ("open_loan",),
+        "certificate": ("issue_certificate",),
     },
     "archived": {ANY_TYPE: ("create_archive",)},
 }
@@ -80,6 +81,8 @@ class Transition:
     comment_required: bool = False
     types: frozenset[str] | None = None
     applicant_only: bool = False
+    # Only the applicant (or whoever filed it) may do it, whatever their role; the office rejects instead.
+    creator_only: bool = False
 
 
 def _f(*items: str) -> frozenset[str]:
@@ -125,12 +128,49 @@ TABLE: tuple[Transition, ...] = (
     Transition("complete", _f("at_police"), "completed", OFFICE, types=POLICE_NOT_MOVE_OUT),
     Transition("archive", _f("completed"), "archived", OFFICE, ("archive_location",)),
     Transition("withdraw", _f("draft", "submitted", "needs_materials", "dept_review"), "withdrawn", APPLICANT,
-               applicant_only=True),
+               applicant_only=True, creator_only=True),
     # Approved content is frozen; after a police return only the materials reopen. Changing the content sends
     # the application back to a draft, so pre-review and both approvals are repeated (the timeline shows it).
     Transition("reopen", _f("needs_materials"), "draft", APPLICANT, ("police_returned",), comment_required=True,
                types=POLICE, applicant_only=True),
 )
+
+
+# Who acts next in each open status (the summary card): a role code, or "applicant".
+NEXT_ACTOR: dict[str, str] = {
+    "draft": "applicant", "submitted": "HukouOfficer", "needs_materials": "applicant",
+    "dept_review": "DeptApprover", "leader_review": "Leader", "entry": "HukouOfficer",
+    "at_police": "HukouOfficer", "completed": "HukouOfficer",
+}
+
+# Steps of the step bar: (step code, label, the action that completes it); a type shows the steps its rows have.
+STEPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("submit", N_("Submitted"), ("submit",)),
+    ("review", N_("Pre-review"), ("pass_review",)),
+    ("dept", N_("Department"), ("dept_approve",)),
+    ("leader", N_("Leader"), ("leader_approve",)),
+    ("entry", N_("Police entry"), ("enter",)),
+    ("police", N_("Police station"), ("complete",)),
+    ("completed", N_("Completed"), ("complete", "dept_approve", "leader_approve")),
+    ("archived", N_("Archived"), ("archive",)),
+)
+
+
+def steps_of(app_type: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The step-bar steps this type's path has (a loan ends at the department, a certificate at the leader)."""
+    targets = {(row.action, row.target) for row in TABLE if applies_to(row, app_type)}
+    actions = {action for action, _target in targets}
+    result = []
+    for code, label, done_by in STEPS:
+        if code == "completed":
+            done_by = tuple(a for a in done_by if (a, "completed") in targets)
+        elif code == "police":
+            done_by = tuple(a for a in done_by if a in actions and "enter" in actions)
+        else:
+            done_by = tuple(a for a in done_by if a in actions)
+        if done_by:
+            result.append((code, label, done_by))
+    return tuple(result)
 
 
 def rows_for(action: str) -> tuple[Transition, ...]:

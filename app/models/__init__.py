@@ -10,3 +10,4 @@ from .resident import Resident  # noqa: F401
 from .jobs import ImportBatch, Job  # noqa: F401
 from .notifications import Delivery, DeliveryAttempt, Notification  # noqa: F401
 from .system import AuditAnchor, AuditLog, LoginLock, LoginSession, TokenRevocation  # noqa: F401
+from .unit import Certificate, CertificateSequence, HandbookTip, UnitProfile  # noqa: F401  (issue 9: print forms)

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ChangeLogged, TimestampMixin, VersionMixin, utcnow
@@ -27,6 +27,8 @@ class Application(ChangeLogged, TimestampMixin, VersionMixin, Model):
         Index("ix_application_dept_submitted", "department_id", "submitted_at", "id"),
         # the statistics dashboard's 12-month trend of moves (migration 0009, app/reports/dashboard.py)
         Index("ix_application_type_completed", "type", "completed_at"),
+        # the list's exact search by the police system's 受理号 (migration 0011)
+        Index("ix_application_police_ref", "police_ref"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -123,6 +125,7 @@ class Material(ChangeLogged, Model):
     stamped: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     verify_note: Mapped[Optional[str]] = mapped_column(String(500))
     returned_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    valid_to: Mapped[Optional[dt.date]] = mapped_column(Date)  # a certificate's 有效期至 (migration 0012)
     verified_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     verified_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))

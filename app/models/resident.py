@@ -12,11 +12,13 @@ from ..domain.errors import N_
 from .base import ChangeLogged, TimestampMixin, VersionMixin
 
 RESIDENT_STATUSES = {
+    "pending_in": N_("Moving in"),  # created at the counter; 在户 once the move-in is completed
     "active": N_("In household"),
     "leaving": N_("Moving out"),
     "moved_out": N_("Moved out"),
     "frozen": N_("Frozen"),
 }
+STATUS_CHECK = "status in ('pending_in','active','leaving','moved_out','frozen')"
 GENDERS = {"M": N_("Male"), "F": N_("Female")}
 
 
@@ -26,7 +28,7 @@ class Resident(ChangeLogged, TimestampMixin, VersionMixin, Model):
     __tablename__ = "resident"
     __audit_masked__ = ("id_number", "phone")
     __table_args__ = (
-        CheckConstraint("status in ('active','leaving','moved_out','frozen')", name="ck_resident_status"),
+        CheckConstraint(STATUS_CHECK, name="ck_resident_status"),
         CheckConstraint("gender in ('M','F')", name="ck_resident_gender"),
         Index("ix_resident_dept_name", "department_id", "name", "id"),
         Index("ix_resident_name", "name", "id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 from flask import g, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from ..domain.actor import NOBODY, Actor, system_actor
 from ..extensions import db
@@ -29,6 +29,16 @@ def role_names(user) -> frozenset[str]:
     return frozenset(r.name for r in user.roles)
 
 
+def _row_scope(user_id: int) -> tuple[frozenset[int], int | None]:
+    """(departments approved, own resident) of a user in one statement: it runs on every request."""
+    rows = db.session.execute(union_all(
+        select(literal(1).label("kind"), UserDepartment.department_id.label("ref"))
+        .where(UserDepartment.user_id == user_id),
+        select(literal(2), UserResident.resident_id).where(UserResident.user_id == user_id))).all()
+    residents = sorted(ref for kind, ref in rows if kind == 2)
+    return frozenset(ref for kind, ref in rows if kind == 1), (residents[0] if residents else None)
+
+
 def actor_of(user, ip: str | None = None, request_id: str | None = None) -> Actor:
     """The Actor of a FAB user: roles, permissions, row scope (departments approved, own resident)."""
     names = role_names(user)
@@ -36,10 +46,8 @@ def actor_of(user, ip: str | None = None, request_id: str | None = None) -> Acto
         return Actor(user_id=None, username="anonymous", ip=ip, request_id=request_id)
     unit_wide = bool(names & UNIT_WIDE_ROLES)
     # Loaded for every role: the workflow asks "approver of this department?" and "own application?" of all.
-    deps = frozenset(db.session.scalars(select(UserDepartment.department_id)
-                                        .where(UserDepartment.user_id == user.id)))
-    rid = db.session.scalar(select(UserResident.resident_id).where(UserResident.user_id == user.id))
-    display = " ".join(p for p in (getattr(user, "last_name", ""), getattr(user, "first_name", "")) if p)
+    deps, rid = _row_scope(user.id)
+    display = "".join(p for p in (getattr(user, "last_name", ""), getattr(user, "first_name", "")) if p)  # one 姓名
     return Actor(user_id=user.id, username=user.username, display_name=display, roles=names,
                  grants=grants_of(names), unit_wide=unit_wide, department_ids=deps, resident_id=rid,
                  ip=ip, request_id=request_id)

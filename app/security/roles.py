@@ -22,6 +22,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "Report": {"read", "export"},
         "Notification": {"read"},  # 「催办记录」: reminders sent, to whom, with what result
         "Reminder": {"send"},  # 「催办」 by hand on a loan, a leaver, an application (app/desk/remind_views.py)
+        "Handbook": {"read", "write"},  # issue 9: the office handbook (SOP); officers edit its tips
     },
     "DeptApprover": {
         "Resident": {"read"},
@@ -29,6 +30,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "Material": {"read"},
         "Department": {"read"},
         "Report": {"read"},  # statistics of their own departments only (row scope)
+        "Handbook": {"read"},  # issue 9: the office handbook (SOP)
     },
     "Leader": {
         "Resident": {"read"},
@@ -39,6 +41,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "Fee": {"read"},
         "ArchiveRecord": {"read"},
         "Report": {"read", "export"},
+        "Handbook": {"read"},  # issue 9: the office handbook (SOP)
     },
     "HR": {
         "Resident": {"read", "write", "unmask", "export"},
@@ -65,6 +68,7 @@ ROLES: dict[str, dict[str, set[str]]] = {
         "AuditLog": {"read", "export"},
         "Report": {"read", "export"},  # the annual summary is audit material
         "Notification": {"read"},
+        "Handbook": {"read"},  # issue 9: the office handbook (SOP)
     },
     "Employee": {
         "Resident": {"read"},
@@ -122,6 +126,8 @@ RESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "Report": ("read", "export"),
     "Reminder": ("send",),
     "Notification": ("read",),
+    "Handbook": ("read", "write"),  # issue 9: the office handbook (SOP), app/handbook
+    "UnitProfile": ("read", "write"),  # issue 9: the unit profile the print forms show (Admin only)
     "UserDepartment": ("read", "write", "delete"),
     "UserResident": ("read", "write", "delete"),
 }

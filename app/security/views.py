@@ -11,9 +11,12 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.apis.user.api import UserApi
+from flask_appbuilder.security.sqla.apis.group.api import GroupApi
 from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
-                                             UserDBModelView)
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+                                             RoleModelView, UserDBModelView, UserInfoEditView)
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2ManyWidget
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.security.forms import roles_or_groups_required
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.views import expose
 from flask_babel import gettext, lazy_gettext as _l
@@ -23,10 +26,11 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound
 from werkzeug.security import check_password_hash
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..i18n import render
+from .labels import person_name, role_label, fmt_roles  # noqa: F401 (person_name: templates, views)
 from . import passwords, tokens
 from .hooks import end_browser_session
 
@@ -79,10 +83,90 @@ def _confirm_field() -> PasswordField:
                          widget=BS3PasswordFieldWidget())
 
 
-class HukouUserDBModelView(UserDBModelView):
-    """User screen: a new user's password must follow the policy (checked against the username typed)."""
+# ---- one 姓名 per person, Chinese role names (app/security/labels.py) ----
 
-    add_form_extra_fields = {"password": _password_field(), "conf_password": _confirm_field()}
+def _without_last_name(fieldsets: list) -> list:
+    """FAB's fieldsets with the 姓 / 名 pair replaced by the one 姓名 (first_name)."""
+    return [(title, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]}) for title, spec in fieldsets]
+
+
+def _roles_field() -> QuerySelectMultipleField:
+    """The roles of a user, each shown by its Chinese name (户籍管理员), stored as FAB's role rows."""
+    from flask import current_app
+
+    def roles():
+        sm = current_app.appbuilder.sm
+        return sm.session.query(sm.role_model).order_by(sm.role_model.id)
+
+    return QuerySelectMultipleField(_l("Role"), query_func=roles, get_pk_func=lambda r: r.id,
+                                    get_label=lambda r: role_label(r.name),
+                                    widget=Select2ManyWidget(), validators=[roles_or_groups_required])
+
+
+class HukouUserDBModelView(UserDBModelView):
+    """User screen: one 姓名 field, Chinese role names, and a new user's password must follow the policy."""
+
+    add_form_extra_fields = {"password": _password_field(), "conf_password": _confirm_field(),
+                             "roles": _roles_field()}
+    edit_form_extra_fields = {"roles": _roles_field()}
+    label_columns = {**UserDBModelView.label_columns, "first_name": _l("Full name")}
+    description_columns = {**UserDBModelView.description_columns,
+                           "first_name": _l("The person's name as on their ID card, e.g. 刘芳")}
+    list_columns = ["first_name", "username", "email", "active", "roles"]
+    show_fieldsets = _without_last_name(UserDBModelView.show_fieldsets)
+    user_show_fieldsets = _without_last_name(UserDBModelView.user_show_fieldsets)
+    search_columns = [c for c in UserDBModelView.search_columns if c != "last_name"]
+    add_columns = [c for c in UserDBModelView.add_columns if c != "last_name"]
+    edit_columns = [c for c in UserDBModelView.edit_columns if c != "last_name"]
+    formatters_columns = {"roles": fmt_roles}
+
+    def prefill_form(self, form, pk) -> None:
+        """An older account's surname and given name are shown together as its one 姓名."""
+        user = self.datamodel.get(pk)
+        if user is not None and user.last_name:
+            form.first_name.data = person_name(user)
+
+    def pre_add(self, item) -> None:
+        """The 姓名 lives in first_name; last_name (NOT NULL in FAB) stays empty."""
+        item.last_name = ""
+        super().pre_add(item)
+
+    def pre_update(self, item) -> None:
+        """As pre_add: the edited 姓名 already includes any surname an older account kept apart."""
+        item.last_name = ""
+        super().pre_update(item)
+
+
+class UserInfoEditForm(DynamicForm):
+    """A user edits their own 姓名 (one field)."""
+
+    first_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)],
+                             widget=BS3TextFieldWidget())
+
+
+class HukouUserInfoEditView(UserInfoEditView):
+    """「编辑个人资料」: one 姓名 instead of FAB's first and last name."""
+
+    form = UserInfoEditForm
+    route_base = "/userinfoeditview"  # FAB's address, whatever the class is called
+
+    def form_get(self, form) -> None:
+        """The current 姓名 (surname included for older accounts)."""
+        form.first_name.data = person_name(self.appbuilder.sm.get_user_by_id(g.user.id))
+
+    def form_post(self, form) -> None:
+        """Store the 姓名 in first_name, with last_name emptied."""
+        item = self.appbuilder.sm.get_user_by_id(g.user.id)
+        item.first_name, item.last_name = form.first_name.data.strip(), ""
+        self.appbuilder.sm.update_user(item)
+        flash(as_unicode(self.message), "info")
+
+
+class HukouGroupApi(GroupApi):
+    """FAB's group API without search on related columns (roles.name …), which FAB cannot filter and warns about
+    at every start ("Filter type not supported")."""
+
+    search_columns = ["id", "name", "label", "description"]
 
 
 def _target_username() -> str | None:
@@ -329,3 +413,10 @@ class HukouSecurityApi(SecurityApi):
             - jwt: []
         """
         return self.response(200, message=self.appbuilder.sm.api_logout(get_jwt()))
+
+
+class HukouRoleModelView(RoleModelView):
+    """FAB's role screen, searched by name only (its user/group filters had no Chinese labels)."""
+
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+    search_columns = ["name"]

@@ -76,11 +76,19 @@ def parse_changes(raw: str | dict | None) -> dict[str, str | None]:
     return {field: _clean_value(field, value) for field, value in raw.items()}
 
 
-def activate_resident(session: Session, application: Application, **_: Any) -> None:
+def activate_resident(session: Session, application: Application, page_number: str | None = None,
+                      **_: Any) -> None:
     """move_in completed: the resident is in the household from today unless a date was recorded."""
     resident = application.resident
     resident.status = "active"
     resident.move_in_date = resident.move_in_date or clock.today()
+    if page_number:  # the 户口页编号 the officer typed at completion; unique among residents
+        taken = session.scalar(select(Resident.id).where(Resident.page_number == page_number,
+                                                         Resident.id != resident.id))
+        if taken is not None:
+            raise GuardFailed(Message("page_number_taken", N_(
+                "Hukou page number %(number)s is already used by another resident."), {"number": page_number}))
+        resident.page_number = page_number
 
 
 def close_resident(session: Session, application: Application, **_: Any) -> None:
@@ -120,6 +128,13 @@ def open_loan(session: Session, application: Application, **_: Any) -> None:
                          deposit=_deposit()))
 
 
+def issue_certificate(session: Session, application: Application, user_id: int | None = None, **_: Any) -> None:
+    """certificate completed: the numbered 户籍证明 of the year, kept with the application (app/printing)."""
+    from ..printing.certificates import issue
+
+    issue(session, application, user_id)
+
+
 def create_archive(session: Session, application: Application, location: str = "",
                    user_id: int | None = None, **_: Any) -> str:
     """archived: an ArchiveRecord with the next number of the year; returns the number."""
@@ -131,15 +146,18 @@ EFFECTS = {
     "close_resident": close_resident,
     "apply_info_change": apply_info_change,
     "open_loan": open_loan,
+    "issue_certificate": issue_certificate,
     "create_archive": create_archive,
 }
 
 
-def perform(uow, application: Application, effects: tuple[str, ...], location: str) -> str | None:
+def perform(uow, application: Application, effects: tuple[str, ...], location: str,
+            page_number: str | None = None) -> str | None:
     """Carry out the effects of an accepted transition in the unit of work; the archive number if one was issued."""
     archive_no = None
     for name in effects:
-        result = EFFECTS[name](uow.session, application, location=location, user_id=uow.actor.user_id)
+        result = EFFECTS[name](uow.session, application, location=location, user_id=uow.actor.user_id,
+                               page_number=page_number)
         if isinstance(result, str):
             archive_no = result
     return archive_no

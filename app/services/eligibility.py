@@ -54,10 +54,18 @@ def _city(application: Application) -> str:
     return application.city or default or ""
 
 
+def _shown(msg: Message) -> Message:
+    """The message as people read it: a required material by its name (报到证), not its code (report_card)."""
+    code = msg.params.get("required")  # a number for age/years rules: only a text can be a material code
+    name = db.session.scalar(select(MaterialType.name).where(MaterialType.code == code)) \
+        if isinstance(code, str) and code else None
+    return Message(msg.code, msg.msgid, {**msg.params, "required": name}) if name else msg
+
+
 def _entry(result: el.RuleResult, names: dict[int | None, str]) -> dict:
     """One stored/returned result: ids, the Chinese message and what is needed to re-render it."""
     return {"rule_id": result.rule_id, "name": names.get(result.rule_id, ""), "passed": result.passed,
-            "message": render(result.message), "code": result.message.code, "msgid": result.message.msgid,
+            "message": render(_shown(result.message)), "code": result.message.code, "msgid": result.message.msgid,
             "params": {k: v for k, v in result.message.params.items()}}
 
 
@@ -86,7 +94,7 @@ def stored_results(application: Application) -> dict | None:
         return None
     for entry in data.get("results", []):
         if entry.get("msgid"):
-            entry["message"] = render(Message(entry.get("code", ""), entry["msgid"], entry.get("params") or {}))
+            entry["message"] = render(_shown(Message(entry.get("code", ""), entry["msgid"], entry.get("params") or {})))
     return data
 
 

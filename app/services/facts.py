@@ -24,7 +24,8 @@ def snapshot(application: Application) -> AppSnapshot:
     created_by = None if _filed_by_office(application) else application.created_by_id
     return AppSnapshot(id=application.id, type=application.type, status=application.status,
                        department_id=application.department_id, resident_id=application.resident_id,
-                       created_by_id=created_by, version=application.version)
+                       created_by_id=created_by, version=application.version,
+                       filed_by_id=application.created_by_id)
 
 
 def fees_settled(resident_id: int) -> bool:
@@ -56,8 +57,16 @@ def missing_materials(application: Application) -> tuple[str, ...]:
 def facts_for(application: Application, action: str, override_reason: str | None = None,
               archive_location: str | None = None) -> Facts:
     """Load only what the guards of the matching table row need (eligibility is evaluated for pass_review)."""
-    row = transition_for(application.type, application.status, action)
-    guards = set(row.guards) if row is not None else set()
+    return facts_for_actions(application, (action,), override_reason, archive_location)
+
+
+def facts_for_actions(application: Application, actions, override_reason: str | None = None,
+                      archive_location: str | None = None) -> Facts:
+    """Load what the guards of these actions' rows need (the show page asks for every action it may offer)."""
+    guards: set[str] = set()
+    for action in actions:
+        row = transition_for(application.type, application.status, action)
+        guards |= set(row.guards) if row is not None else set()
     resident = application.resident
     return Facts(
         missing_materials=missing_materials(application) if "materials_complete" in guards else (),

@@ -17,6 +17,7 @@ from ..domain.actor import Actor
 from ..extensions import db
 from ..models import Application, ChecklistItem, Material, MaterialType
 from ..uow import UnitOfWork
+from . import material_state as state
 
 APPLICANT_UPLOAD_STATUSES = frozenset({"draft", "needs_materials", "submitted"})
 UPLOADER_DELETE_STATUSES = frozenset({"draft", "needs_materials"})
@@ -58,11 +59,24 @@ def materials_of(application: Application) -> list[Material]:
     return list(db.session.scalars(stmt))
 
 
+def checklist_state(application: Application) -> list[state.Line]:
+    """One line per checklist item with its state (missing / pending / verified / returned) and materials."""
+    return state.lines_of(checklist_items(application.type), materials_of(application))
+
+
 def missing_materials(application: Application) -> list[str]:
-    """Names of required material types of this application's type that have no verified material."""
-    verified = {m.material_type_id for m in materials_of(application) if m.verified}
-    return [mtype.name for mtype, required in checklist(application.type)
-            if required and mtype.id not in verified]
+    """Names of required material types that have no verified material (what the pre-review guard refuses)."""
+    return state.not_verified(checklist_state(application))
+
+
+def not_verified(application: Application) -> list[str]:
+    """The same as missing_materials, under a name that says what it means."""
+    return missing_materials(application)
+
+
+def not_uploaded(application: Application) -> list[str]:
+    """Names of required material types with nothing usable uploaded (缺少, or every scan returned)."""
+    return state.not_uploaded(checklist_state(application))
 
 
 # --- who may do what --------------------------------------------------------------------------------------
@@ -239,6 +253,25 @@ def upload(uow: UnitOfWork, application: Application, material_type_id, filename
     return material
 
 
+def upload_many(uow: UnitOfWork, application: Application, entries: list[tuple]) -> list[Material]:
+    """Several (material type id, filename, stream) at once: all stored, or none (the unit rolls back);
+    a refusal names the file it is about."""
+    if not entries:
+        raise files.UploadRejected(Message("upload_no_file", N_("File: please choose a file to upload")))
+    out = []
+    for type_id, filename, stream in entries:
+        try:
+            out.append(upload(uow, application, type_id, filename, stream))
+        except MaterialForbidden:
+            raise  # about the application, not the file
+        except DomainError as err:
+            if any("name" in (m.params or {}) for m in err.messages) or not filename:
+                raise
+            named = Message("upload_file_failed", N_("File %(name)s was not uploaded"), {"name": filename})
+            raise type(err)(named, *err.messages) from None
+    return out
+
+
 # --- verify / stamp / return / delete ---------------------------------------------------------------------
 
 def _mark(uow: UnitOfWork, material: Material, verified: bool) -> None:
@@ -248,21 +281,36 @@ def _mark(uow: UnitOfWork, material: Material, verified: bool) -> None:
     material.verified_at = utcnow()
 
 
-def verify(uow: UnitOfWork, material: Material, note: str | None = None, stamped: bool = False) -> Material:
-    """The officer checked the scan against the original; `stamped` = copy stamped 「与原件一致」."""
+def verify(uow: UnitOfWork, material: Material, note: str | None = None, stamped: bool = False,
+           valid_to=None) -> Material:
+    """The officer checked the scan against the original; `stamped` = copy stamped 「与原件一致」; a
+    certificate's validity date comes from `valid_to` or the note (「有效期至YYYY-MM-DD」)."""
     check_may_verify(uow.actor, material)
     _mark(uow, material, True)
     material.stamped = bool(stamped or material.stamped)
     material.returned_reason = None
     if note is not None and note.strip():
         material.verify_note = note.strip()[:500]
+    until = state.parse_valid_to(valid_to, material.verify_note)
+    if until is not None:
+        material.valid_to = until
     uow.session.flush()
     return material
 
 
-def stamp(uow: UnitOfWork, material: Material, note: str | None = None) -> Material:
+def stamp(uow: UnitOfWork, material: Material, note: str | None = None, valid_to=None) -> Material:
     """Stamp the copy 「与原件一致」; a stamped copy is a verified one."""
-    return verify(uow, material, note, stamped=True)
+    return verify(uow, material, note, stamped=True, valid_to=valid_to)
+
+
+def verify_all(uow: UnitOfWork, application: Application) -> list[Material]:
+    """「全部核验通过」: verify every uploaded, unverified, unreturned material of the application at once."""
+    if not is_officer(uow.actor):
+        raise MaterialForbidden(Message("material_verify_forbidden", N_(
+            "Only the hukou officer may verify or return materials")))
+    _check_not_locked(application)
+    done = [verify(uow, m) for m in state.verifiable(materials_of(application))]
+    return done
 
 
 def return_material(uow: UnitOfWork, material: Material, reason: str | None) -> Material:

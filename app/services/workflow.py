@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import inspect as sa_inspect, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from .. import audit
 from ..clock import utcnow
@@ -17,10 +18,14 @@ from ..domain.workflow import NotPossible, NotVisible, Outcome
 from ..models import Application, ApplicationHistory, Resident
 from ..uow import UnitOfWork
 from . import effects
-from .facts import facts_for, snapshot
+from .facts import facts_for, facts_for_actions, snapshot
 
 LIMITS = {"comment": (N_("Comment"), 1000), "override_reason": (N_("Override reason"), 500),
-          "archive_location": (N_("Cabinet location"), 100)}
+          "archive_location": (N_("Cabinet location"), 100), "police_ref": (N_("Police acceptance number"), 50),
+          "page_number": (N_("Hukou page number"), 30)}
+# Inputs the counter's form asks for at one step (type "*" = every type): the police system's acceptance number
+# when the application is entered there, the resident's page number when a move-in is completed.
+STEP_INPUTS: dict[tuple[str, str], str] = {("enter", "*"): "police_ref", ("complete", "move_in"): "page_number"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,26 @@ def available_actions(application: Application, actor: Actor) -> list[str]:
     return workflow.available(snapshot(application), actor)
 
 
+def possible_actions(application: Application, actor: Actor) -> list[workflow.Option]:
+    """Actions to offer now, each with the guard's reason when it is blocked (see workflow.possible)."""
+    snap = snapshot(application)
+    session = object_session(application)
+    with session.no_autoflush:  # evaluating eligibility writes eligibility_json: a look, not a change
+        facts = facts_for_actions(application, workflow.available(snap, actor))
+    if "eligibility_json" in sa_inspect(application).attrs and \
+            sa_inspect(application).attrs.eligibility_json.history.has_changes():
+        session.expire(application, ["eligibility_json"])
+    return workflow.possible(snap, actor, facts)
+
+
+def action_needs(application: Application, option: workflow.Option) -> list[str]:
+    """The inputs the form of one offered action asks for: comment, override reason, cabinet, step inputs."""
+    needs = ["comment"] if option.comment_required else []
+    needs += {"eligibility": ["override_reason"], "archive_location": ["archive_location"]}.get(
+        next(iter(option.asks), ""), [])
+    return needs + list(step_inputs(application.type, option.action))
+
+
 def _row_values(outcome: Outcome, override: str | None, failed: bool) -> dict:
     """Columns the transition sets besides status and version."""
     now = utcnow()
@@ -94,16 +119,34 @@ def _claim(uow: UnitOfWork, application: Application, outcome: Outcome, values: 
             {"id": application.id}))
 
 
+def step_inputs(app_type: str, action: str) -> tuple[str, ...]:
+    """The extra inputs (police_ref, page_number) the form of this action asks for on this type."""
+    return tuple(name for (act, typ), name in STEP_INPUTS.items() if act == action and typ in ("*", app_type))
+
+
+def _require_inputs(uow: UnitOfWork, app_id, action: str, given: dict) -> None:
+    """The screens require the step's inputs (the REST API keeps them optional for existing clients)."""
+    application = load_visible(uow, app_id)
+    for name in step_inputs(application.type, action):
+        if not given.get(name):
+            raise DomainError(Message("step_input_required", N_("%(field)s is required for \"%(action)s\"."),
+                                      {"field": LIMITS[name][0], "action": workflow.ACTIONS[action]}))
+
+
 def transition(uow: UnitOfWork, app_id, action: str, comment: str | None = None,
-               override_reason: str | None = None, archive_location: str | None = None) -> Done:
+               override_reason: str | None = None, archive_location: str | None = None,
+               police_ref: str | None = None, page_number: str | None = None, require_inputs: bool = False) -> Done:
     """Apply one workflow action as the unit's actor; raises the engine's DomainError subclasses."""
     comment = _clean("comment", comment)
     override_reason = _clean("override_reason", override_reason)
     archive_location = _clean("archive_location", archive_location)
+    extra = {"police_ref": _clean("police_ref", police_ref), "page_number": _clean("page_number", page_number)}
     mark = audit.pending_mark(uow.session)
     try:
         with uow.session.begin_nested():  # a refused row in a bulk run leaves the others intact
-            return _apply(uow, app_id, action, comment, override_reason, archive_location)
+            if require_inputs:
+                _require_inputs(uow, app_id, action, extra)
+            return _apply(uow, app_id, action, comment, override_reason, archive_location, extra)
     except IntegrityError as err:  # a unique index caught a race the checks could not see (e.g. two open loans)
         audit.drop_since(uow.session, mark)
         raise NotPossible(Message("conflict_just_now", N_(
@@ -114,7 +157,7 @@ def transition(uow: UnitOfWork, app_id, action: str, comment: str | None = None,
         raise
 
 
-def _apply(uow: UnitOfWork, app_id, action: str, comment, override_reason, archive_location) -> Done:
+def _apply(uow: UnitOfWork, app_id, action: str, comment, override_reason, archive_location, extra) -> Done:
     """Load, decide, claim, record history and audit, apply effects: all inside the caller's unit."""
     session, actor = uow.session, uow.actor
     application = load_visible(uow, app_id)
@@ -123,16 +166,21 @@ def _apply(uow: UnitOfWork, app_id, action: str, comment, override_reason, archi
     outcome = workflow.apply(snapshot(application), action, actor, facts, comment)
     if action == "submit" and application.type == "info_change":
         effects.parse_changes(application.change_json)  # the office must know what to change
-    _claim(uow, application, outcome, _row_values(outcome, override_reason, bool(facts.eligibility_failed)))
+    values = _row_values(outcome, override_reason, bool(facts.eligibility_failed))
+    if action == "enter" and extra["police_ref"]:
+        values["police_ref"] = extra["police_ref"]
+    _claim(uow, application, outcome, values)
     session.add(ApplicationHistory(application_id=pk, action=action, from_status=outcome.from_status,
                                    to_status=outcome.to_status, user_id=actor.user_id,
                                    username=actor.label if actor.system else actor.username, at=utcnow(),
                                    comment=comment))
-    archive_no = effects.perform(uow, application, outcome.effects, archive_location or "")
+    archive_no = effects.perform(uow, application, outcome.effects, archive_location or "",
+                                 page_number=extra["page_number"])
     uow.record("transition", object_type="Application", object_id=pk,
                detail={"action": action, "from": outcome.from_status, "to": outcome.to_status,
                        "comment": comment, "override_reason": override_reason if facts.eligibility_failed
-                       else None, "archive_no": archive_no, "effects": list(outcome.effects)})
+                       else None, "archive_no": archive_no, "effects": list(outcome.effects),
+                       **{k: v for k, v in extra.items() if v}})
     session.flush()
     session.expire(application)
     return Done(outcome.action, outcome.from_status, outcome.to_status, outcome.effects, outcome.comment,
@@ -142,6 +190,11 @@ def _apply(uow: UnitOfWork, app_id, action: str, comment, override_reason, archi
 # --- creating and editing (shared by the screens and the REST API) ----------------------------------------
 
 EDITABLE_STATUSES = frozenset({"draft", "needs_materials"})
+
+
+def is_editable(application: Application) -> bool:
+    """The content can be changed now (claim_edit would not refuse on status)."""
+    return application.status in EDITABLE_STATUSES and not application.police_returned
 
 
 def check_changes(item: Application) -> None:

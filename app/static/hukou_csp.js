@@ -15,6 +15,14 @@
   var i18n = readJson("hk-i18n") || {text: {}, select2: {}, locale: "en"};
   function tr(s) { return Object.prototype.hasOwnProperty.call(i18n.text, s) ? i18n.text[s] : s; }
 
+  // A file input's own button and "No file chosen" speak the browser's language, not the page's: our pickers
+  // hide the input inside a labelled button (.hk-file-pick) and show the chosen names here.
+  $(document).on("change", ".hk-file-pick input[type=file]", function () {
+    var names = Array.prototype.map.call(this.files || [], function (f) { return f.name; });
+    $(this).closest(".hk-file-pick").find(".hk-file-names").text(names.length ? names.join("、") : tr("No file chosen"));
+  });
+  $(".hk-file-pick .hk-file-names").text(tr("No file chosen"));
+
   // ab_actions.js calls the global ab_alert('No row selected').
   var fabAlert = window.ab_alert;
   if (fabAlert) { window.ab_alert = function (s) { return fabAlert(tr(s)); }; }
@@ -31,7 +39,8 @@
     };
     $.extend($.fn.select2, fabSelect2);
     var s2 = i18n.select2 || {};
-    $.fn.select2.defaults.set("language", {
+    // Chinese: select2's zh-CN language file (app/static/vendor/select2/i18n/zh-CN.js), every text included.
+    $.fn.select2.defaults.set("language", i18n.locale === "zh" ? "zh-CN" : {
       noResults: function () { return s2.noResults; },
       searching: function () { return s2.searching; },
       loadingMore: function () { return s2.loadingMore; },

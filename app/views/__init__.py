@@ -9,10 +9,12 @@ from ..notifications import views as notifications  # issue 8: 「消息」 and 
 from ..desk import remind_views as reminders  # issue 8: 「催办」 buttons
 from ..reports import views as reports  # issue 8: 「统计」 dashboard, monthly report, annual summary
 from ..calendar import views as work_calendar  # issue 8: Settings → 「工作日历」
+from ..printing import views as printing  # issue 9: print forms, Settings → 「单位信息」
+from ..handbook import views as handbook  # issue 9: Applications → 「办事指南」 (SOP)
 
 MODULES = (residents, lookup, exports, imports, org, applications, materials, records, settings, audit_log,
            list_exports, jobs, reports, reminders, notifications,
-           work_calendar)
+           work_calendar, printing, handbook)
 
 
 def register(appbuilder) -> None:

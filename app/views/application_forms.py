@@ -4,16 +4,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask import current_app, request
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, StringField
+from sqlalchemy import select
+from wtforms import Form, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Optional
 
 from ..domain.masking import mask_changes
+from ..domain.type_fields import CHANGES, off_type, types_with
 from ..domain.workflow import TYPES
+from ..extensions import db
 from ..forms import code_select, enum_select
-from ..models import Application
+from ..models import Application, EligibilityRule
 from ..services.effects import CHANGEABLE
 from .lookup import ResidentPickerField
 
@@ -53,10 +57,74 @@ def change_inputs() -> dict[str, UnboundField]:
     return inputs
 
 
+def _rule_values(column) -> list[str]:
+    """Distinct non-empty values of one eligibility-rule column ('*' means any and is not a choice)."""
+    values = db.session.scalars(select(column).distinct().where(column.isnot(None), column != "", column != "*"))
+    return sorted(v.strip() for v in values if v and v.strip())
+
+
+def _stored(column: str) -> list[str]:
+    """The edited application's current value, so an old value stays valid on its edit form."""
+    pk = str((request.view_args or {}).get("pk") or "") if request else ""
+    if not pk.isdigit():  # the URL's pk is text; PostgreSQL compares integers only with integers
+        return []
+    value = db.session.scalar(select(getattr(Application, column)).where(Application.id == int(pk)))
+    return [value] if value else []
+
+
+def pathway_choices() -> list[tuple[str, str]]:
+    """落户途径 from the rule table (plus the stored value when editing)."""
+    values = dict.fromkeys(_rule_values(EligibilityRule.pathway) + _stored("pathway"))
+    return [("", "")] + [(v, v) for v in values]
+
+
+def city_choices() -> list[tuple[str, str]]:
+    """城市 from the rule table and the unit's configured city (plus the stored value when editing)."""
+    default = (current_app.config.get("HUKOU_CITY") or "").strip()
+    values = dict.fromkeys(([default] if default else []) + _rule_values(EligibilityRule.city) + _stored("city"))
+    return [("", "")] + [(v, v) for v in values]
+
+
+def rule_selects() -> dict[str, UnboundField]:
+    """落户途径 and 城市 as selects of the values the eligibility rules know (never typed)."""
+    return {
+        "pathway": SelectField(_l("Pathway"), choices=pathway_choices, widget=Select2Widget(),
+                               validators=[Optional()], render_kw={"data-hk-types": " ".join(types_with("pathway"))},
+                               description=_l("As listed in the eligibility rules")),
+        "city": SelectField(_l("City"), choices=city_choices, widget=Select2Widget(), validators=[Optional()],
+                            render_kw={"data-hk-types": " ".join(types_with("city"))}),
+    }
+
+
 def add_form_fields() -> dict[str, UnboundField]:
-    """Add form: applicant picker, type as a select of translated labels, and the change inputs."""
+    """Add form: applicant picker, type as a select of translated labels, rule selects and the change inputs."""
     return {"resident": ResidentPickerField(_l("Applicant"), validators=[DataRequired()]),
-            "type": enum_select(_l("Application type"), TYPES), **change_inputs()}
+            "type": enum_select(_l("Application type"), TYPES), **rule_selects(), **change_inputs()}
+
+
+def edit_form_fields() -> dict[str, UnboundField]:
+    """Edit form: the rule selects and the change inputs."""
+    return {**rule_selects(), **change_inputs()}
+
+
+def form_names(field: str) -> list[str]:
+    """The form inputs of one type-dependent field (the requested changes are several inputs)."""
+    return list(CHANGE_FIELDS) if field == CHANGES else [field]
+
+
+def drop_off_type(form: Form, app_type: str | None) -> None:
+    """Remove the inputs that do not belong to this type, so they are neither shown nor saved."""
+    for field in off_type(app_type):
+        for name in form_names(field):
+            if name in form:
+                del form[name]
+
+
+def clear_off_type(item: Application) -> None:
+    """A new application keeps no value of a field its type does not have (the add form showed them all)."""
+    for field in off_type(item.type):
+        if field != CHANGES:
+            setattr(item, field, None)
 
 
 def take_changes(form: Form) -> dict[str, str]:

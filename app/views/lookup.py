@@ -1,7 +1,7 @@
 """Resident search for form pickers: type a name, an ID number or a page number; only visible rows come back."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup, escape
@@ -14,6 +14,10 @@ from ..domain.idnumber import normalize
 from ..domain.masking import mask_id
 from ..extensions import db
 from ..models import Resident
+from ..models.resident import RESIDENT_STATUSES
+from ..security.actor import request_unit
+from ..services import register as reg
+from ..web.personal import may_unmask
 from ..security.roles import resource_permissions
 from ..security.actor import current_actor
 
@@ -99,6 +103,45 @@ class ResidentPickerField(Field):
             raise StopValidation(gettext("%(field)s: no such record", field=self.label.text))
 
 
+class TopSearchView(BaseView):
+    """GET /search/?q=… — the top bar's one search box: a name, a full ID number, or (for those who may unmask)
+    its last 4–6 characters. One hit opens the person; several list them with their applications."""
+
+    route_base = "/search"
+    class_permission_name = "Resident"
+    base_permissions = resource_permissions("Resident")
+    method_permission_name = {"find": "read"}
+    default_view = "find"
+
+    @expose("/")
+    @has_access
+    def find(self):
+        """Classify the term, search within the user's scope, audit a search by number, show or jump."""
+        term = (request.args.get("q") or "")[:40].strip()
+        kind = reg.search_kind(term, may_unmask())
+        rows, counts, apps = [], {}, {}
+        if kind is not None:
+            with request_unit(write=kind[0] != "name") as uow:
+                rows = reg.find_residents(uow.session, uow.actor, *kind)
+                if kind[0] != "name":  # who looked for which number is part of the trail (PIPL)
+                    uow.record("search_id", object_type="Resident",
+                               detail={"search_by": kind[0], "term": _masked_term(*kind), "hits": len(rows)})
+                ids = [r.id for r in rows]
+                counts = reg.application_counts(uow.session, uow.actor, ids)
+                apps = reg.recent_applications(uow.session, uow.actor, ids)
+            if len(rows) == 1:
+                return redirect(url_for("ResidentView.show", pk=rows[0].id))
+        return self.render_template("search_results.html", term=term, kind=kind and kind[0], rows=rows,
+                                    counts=counts, apps=apps, refused=bool(term) and kind is None,
+                                    may_partial=may_unmask(), statuses=RESIDENT_STATUSES, label=label)
+
+
+def _masked_term(kind: str, value: str) -> str:
+    """The searched number as the audit trail keeps it: a full number masked like the screens."""
+    return mask_id(value) if kind == "id" else value
+
+
 def register(appbuilder) -> None:
-    """The lookup endpoint (no menu item)."""
+    """The lookup endpoint and the top-bar search (no menu items)."""
     appbuilder.add_view_no_menu(ResidentLookupView)
+    appbuilder.add_view_no_menu(TopSearchView)

@@ -20,8 +20,8 @@ from ..models import ArchiveRecord, Fee, PageLoan
 from ..models.records import DELIVERIES, FEE_KINDS, FEE_STATUSES, LOAN_PAGES, PAY_METHODS
 from ..security.roles import resource_permissions
 from ..security.actor import request_unit
-from ..services.records import (check_loan, default_deposit, default_due, loan_problem, move_fee, pay_fee, return_loan,
-                                today)
+from ..services.records import (FEE_MOVES, check_loan, default_deposit, default_due, loan_problem, move_fee,
+                                pay_fee, return_loan, today)
 from . import formatters as f
 from ..dao import not_found
 from .base import READ_WRITE_PERMISSIONS, HukouInterface, HukouModelView
@@ -202,6 +202,13 @@ class PaymentForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[DataRequired()])
 
 
+class _SomeActions(dict):
+    """An action dict that stays truthy when empty (FAB replaces a falsy one by every action of the view)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
 class FeeView(HukouModelView):
     """Fees and deposits: Finance records them and their payment, refund or waiver; others read."""
 
@@ -230,6 +237,12 @@ class FeeView(HukouModelView):
                           "due_on": f.fmt_date, "paid_on": f.fmt_date, "pay_method": f.fmt_label(PAY_METHODS)}
     list_widget = FeeListWidget
 
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """The fee's page offers only the status changes its status allows (a paid fee: refund only)."""
+        allowed = {move for move, (src, _dst, _msg) in FEE_MOVES.items() if src == item.status}
+        actions = _SomeActions({k: v for k, v in (actions or self.actions).items() if k in allowed})
+        return super()._get_show_widget(pk, item, widgets=widgets, actions=actions, show_fieldsets=show_fieldsets)
+
     def _get_list_widget(self, filters, **kwargs):
         """FAB's list plus the totals of every row the filters select (all pages, row scope included)."""
         widgets = super()._get_list_widget(filters, **kwargs)
@@ -243,6 +256,10 @@ class FeeView(HukouModelView):
         item = self.visible_item(pk)
         if item is None:
             raise not_found(Fee, pk)
+        if item.status != "unpaid":  # a paid, refunded or waived fee is final: no payment form to offer
+            flash(render(Message("fee_cannot_pay", FEE_MOVES["pay"][2],
+                                 {"id": item.id, "status": FEE_STATUSES.get(item.status, item.status)})), "warning")
+            return redirect(url_for("FeeView.show", pk=item.id))
         form = PaymentForm(request.form if request.method == "POST" else None,
                            data={"paid_amount": item.amount, "paid_on": today()})
         if request.method == "POST" and form.validate():

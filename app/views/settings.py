@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import expose
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, Select2ManyWidget, Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
@@ -106,11 +106,12 @@ class MaterialTypeView(HukouModelView):
     add_title = _l("Add material type")
     edit_title = _l("Edit material type")
     label_columns = {"code": _l("Code"), "name": _l("Name")}
-    list_columns = ["code", "name"]
-    show_columns = add_columns = edit_columns = ["code", "name"]
-    order_columns = ["code", "name"]
-    search_columns = ["code", "name"]
-    base_order = ("code", "asc")
+    # The list names each type; its code (id_card, report_card) is for the Admin's forms and the API.
+    list_columns = ["name"]
+    show_columns = add_columns = edit_columns = ["name", "code"]
+    order_columns = ["name"]
+    search_columns = ["name", "code"]
+    base_order = ("id", "asc")
     related_views = [ChecklistItemView]
     validators_columns = {"code": [DataRequired(), Length(max=40)], "name": [DataRequired(), Length(max=100)]}
 
@@ -162,8 +163,8 @@ def _rule_fields() -> dict:
                                               widget=Select2ManyWidget(), validators=[DataRequired()]),
         "threshold": StringField(_l("Threshold"), widget=BS3TextFieldWidget(),
                                  validators=[DataRequired(), Length(max=40), RuleCheck()]),
-        "valid_from": DateField(_l("Valid from"), validators=[Optional()]),
-        "valid_to": DateField(_l("Valid to"), validators=[Optional(), RuleCheck()]),
+        "valid_from": DateField(_l("Valid from"), validators=[Optional()], widget=DatePickerWidget()),
+        "valid_to": DateField(_l("Valid to"), validators=[Optional(), RuleCheck()], widget=DatePickerWidget()),
         "is_example": BooleanField(_l("Example (not verified policy)")),
         # NOT NULL with default '': FAB would make them required, but empty means "any".
         "city": StringField(_l("City"), widget=BS3TextFieldWidget(), validators=[Optional(), Length(max=50)]),
@@ -176,6 +177,12 @@ def _rule_fields() -> dict:
 def fmt_types(value) -> str:
     """'move_in,move_out' → their translated labels."""
     return "、".join(gettext(TYPES.get(t.strip(), t.strip())) for t in (value or "").split(",") if t.strip())
+
+
+def fmt_threshold(value) -> str:
+    """A required material's code shown as the material's name (报到证); numbers and education codes as typed."""
+    name = db.session.scalar(select(MaterialType.name).where(MaterialType.code == value)) if value else None
+    return name or (value or "")
 
 
 def fmt_example(value) -> str:
@@ -215,7 +222,7 @@ class EligibilityRuleView(PostOnlyDelete, HukouModelView):
     base_order = ("id", "asc")
     add_form_extra_fields = _rule_fields()
     edit_form_extra_fields = _rule_fields()
-    formatters_columns = {"condition": f.fmt_label(CONDITIONS), "app_types": fmt_types,
+    formatters_columns = {"condition": f.fmt_label(CONDITIONS), "app_types": fmt_types, "threshold": fmt_threshold,
                           "is_example": fmt_example, "valid_from": f.fmt_date, "valid_to": f.fmt_date}
 
     def _clean(self, item: EligibilityRule) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.filters import BaseFilter, Filters
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Integer, asc, desc, func, union_all
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,8 +48,36 @@ class _NotSaved(Exception):
         self.result = result
 
 
+def cached_converter(converter: type) -> type:
+    """A filter converter that builds each column's filters once per data interface. FAB builds a Filters object
+    (every column of the model converted) several times per list request; the filters hold no request state."""
+
+    class Cached(converter):
+        hk_cached = True
+
+        def convert(self, col_name):
+            """The declared converter's filters for a column, from this interface's cache (a fresh list)."""
+            cache = self.datamodel.__dict__.setdefault("hk_filter_cache", {})
+            key = (converter, col_name)
+            if key not in cache:
+                cache[key] = super().convert(col_name)
+            return list(cache[key])
+
+    Cached.__name__ = Cached.__qualname__ = converter.__name__
+    return Cached
+
+
 class HukouInterface(SQLAInterface):
     """SQLAInterface with a cheap COUNT and integer primary keys checked before they reach the database."""
+
+    filter_converter_class = cached_converter(SQLAFilterConverter)
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own filter converter is cached as well."""
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("filter_converter_class")
+        if declared is not None and not declared.__dict__.get("hk_cached"):
+            cls.filter_converter_class = cached_converter(declared)
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         """COUNT(*) on the filtered table instead of FAB's COUNT(*) over a joined subquery; on PostgreSQL an
@@ -69,7 +98,9 @@ class HukouInterface(SQLAInterface):
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
         """FAB's paged query as a deferred join: the page's keys from an index, then only those rows."""
-        if not page_size or self.is_pk_composite() or (select_columns and self.exists_col_to_many(select_columns)):
+        if not page_size:
+            return self._query_all(filters, order_column, order_direction, select_columns, outer_default_load)
+        if self.is_pk_composite() or (select_columns and self.exists_col_to_many(select_columns)):
             return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                                  outer_default_load)
         count = self.query_count(None, filters)
@@ -82,6 +113,16 @@ class HukouInterface(SQLAInterface):
         items = [getattr(r, self.obj.__name__, r) for r in rows]
         position = {key: n for n, key in enumerate(ids)}  # the key query's order, sorted or not
         return count, sorted(items, key=lambda item: position[getattr(item, pk.key)])
+
+    def _query_all(self, filters, order_column, order_direction, select_columns, outer_default_load):
+        """An unpaged query (a form's or a search filter's choices): its rows are the count, no COUNT statement."""
+        query = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction, None, None,
+                               select_columns, outer_default_load)
+        rows = query.all()
+        name = self.obj.__name__
+        if all(hasattr(row, name) for row in rows):
+            rows = [getattr(row, name) for row in rows]
+        return len(rows), rows
 
     def _page_keys(self, filters, order_column: str, order_direction: str, page: int, page_size: int) -> list:
         """The primary keys of one page; OFFSET skips covering-index entries, not whole joined rows."""

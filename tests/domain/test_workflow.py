@@ -64,6 +64,8 @@ def expected_kind(role: str, action: str, status: str, own: bool) -> str:
     """What the brief says should happen, with guards satisfied."""
     if role not in BRIEF_ROLES[action] or (role == "Employee" and not own):
         return "403"
+    if action == "withdraw" and role == "HukouOfficer" and not own:  # issue 9: the office rejects instead
+        return "403"
     return "ok" if status in BRIEF_SOURCES[action] else "409"
 
 
@@ -228,9 +230,9 @@ def test_type_excluded_rows_are_not_possible() -> None:
 
 
 def test_certificate_leader_approve_completes() -> None:
-    """A certificate skips the police steps."""
+    """A certificate skips the police steps; completing it issues the numbered certificate (issue 9)."""
     out = apply(make_app("leader_review", "certificate"), "leader_approve", make_actor("Leader"))
-    assert (out.to_status, out.effects) == ("completed", ())
+    assert (out.to_status, out.effects) == ("completed", ("issue_certificate",))
 
 
 def test_borrow_page_dept_approve_completes_with_loan() -> None:

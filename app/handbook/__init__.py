@@ -1,0 +1,1 @@
+"""The office handbook (SOP): one page per application type from the workflow table and the checklists."""
