@@ -301,3 +301,13 @@ def test_a_shared_resident_never_has_two_open_loans():
     loans, deposits = loan_rows(ctx, plans, [11, 12, 13], [42])
     assert len(loans) == 3 and sum(loan["returned_on"] is None for loan in loans) == 1
     assert [d["status"] for d in deposits].count("paid") == 1  # the others were refunded on return
+
+
+def test_demo_fills_a_blank_unit_profile_for_the_print_forms(app, demo):
+    """The print forms' letterhead comes from the unit profile: the demo fills a blank one."""
+    from app.models.unit import UnitProfile
+
+    with app.app_context():
+        profile = db.session.scalar(select(UnitProfile).order_by(UnitProfile.id).limit(1))
+        assert profile is not None and profile.unit_name and profile.household_no
+        assert profile.registered_address == profile.office_address  # no address warning in the demo

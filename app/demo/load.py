@@ -48,10 +48,28 @@ def load_demo(password: str, residents: int = 2000, seed: int = 2026) -> dict:
               material_types={m.code: (m.id, m.name) for m in session.scalars(select(MaterialType))},
               loan_days=int(cfg.get("HUKOU_LOAN_DAYS", 15)), deposit=Decimal(str(cfg.get("HUKOU_LOAN_DEPOSIT") or 0)))
     with unit_of_work(cli_actor("系统（演示数据）"), session=session):
+        _unit_profile(session)
         counts, files = _load_rows(ctx, max(residents, 0))
     write_placeholders(cfg["UPLOAD_FOLDER"], files)
     return {"departments": len(depts), **counts, "users": len(users),
             "usernames": ", ".join(sorted(users, key=_user_order))}
+
+
+DEMO_UNIT = {"unit_name": "示范科学研究院", "collective_name": "示范科学研究院集体户", "household_no": "110108000001",
+             "registered_address": "北京市海淀区中关村南大街 99 号", "office_address": "北京市海淀区中关村南大街 99 号",
+             "police_station": "北京市公安局海淀分局中关村派出所", "contact_name": "刘芳", "contact_phone": "010-62000000"}
+
+
+def _unit_profile(session) -> None:
+    """Fill a blank unit profile with the demo unit, so the print forms show a letterhead (a filled one is kept)."""
+    from ..models.unit import UnitProfile
+
+    profile = session.scalar(select(UnitProfile).order_by(UnitProfile.id).limit(1)) or UnitProfile()
+    if (profile.unit_name or "").strip():
+        return
+    for name, value in DEMO_UNIT.items():
+        setattr(profile, name, value)
+    session.add(profile)
 
 
 def _user_order(name: str) -> tuple[int, str]:
