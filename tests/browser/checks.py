@@ -30,13 +30,18 @@ def assert_no_english(page, also_allowed: tuple[str, ...] = ()) -> None:
 
 
 def assert_no_sideways_scroll(page) -> None:
-    """The page fits the window's width (no horizontal scrolling on a phone)."""
-    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    """The page fits the window's width (no horizontal scrolling on a phone).
+
+    Measured against the device's viewport, not window.innerWidth: a mobile browser widens its layout viewport
+    (and innerWidth) to whatever the page overflows to.
+    """
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    inner = page.viewport_size["width"]
     if width > inner:
-        wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.offsetParent !== null)
+        wide = page.evaluate("""(w) => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > w + 1 && e.offsetParent !== null)
             .slice(0, 8).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + (e.className || '').toString()
-            .split(' ').join('.') + ' right=' + Math.round(e.getBoundingClientRect().right))""")
+            .split(' ').join('.') + ' right=' + Math.round(e.getBoundingClientRect().right))""", inner)
         raise AssertionError(f"{page.url} scrolls sideways: scrollWidth {width} > {inner}; wide: {wide}")
 
 
