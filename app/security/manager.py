@@ -1,5 +1,5 @@
 """HukouSecurityManager: FAB's SQLA security manager with lockout, audit, one login rate limit, the password
-policy, revocable API tokens and our security screens (app/security/views.py)."""
+policy, revocable API tokens and our security screens (app/security/views.py, password_views.py)."""
 from __future__ import annotations
 
 import datetime as dt
