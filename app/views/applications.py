@@ -5,8 +5,6 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext, lazy_gettext as _l
@@ -25,10 +23,11 @@ from ..security.actor import current_actor, request_unit
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .application_bulk import summary_flash
+from .application_filters import ApplicationInterface
 from .application_forms import (CHANGE_FIELDS, add_form_fields, apply_changes, clear_off_type, drop_off_type,
                                 edit_form_fields, fmt_changes, form_names, prefill_changes, take_changes)
 from .application_page import page_context, person_name
-from .base import READ_WRITE_PERMISSIONS, SCOPED, HukouInterface, HukouModelView
+from .base import READ_WRITE_PERMISSIONS, HukouModelView
 from .org import ShownError
 
 LABELS = APPLICATION_LABELS
@@ -103,41 +102,6 @@ class ApplicationListWidget(ListWidget):
     """FAB's list with the edit icon only on applications whose content can still be changed."""
 
     template = "application_list.html"
-
-
-class ResidentNameContains(BaseFilter):
-    """The applicant's name contains the text (a subquery, so no join and no dropdown of every resident)."""
-
-    name = _l("Name contains")
-    arg_name = "rnc"
-
-    def apply(self, query, value):
-        """Limit to applications whose resident's name contains `value`."""
-        text = (value or "").strip()
-        if not text:
-            return query
-        names = select(Resident.id).where(Resident.name.contains(text, autoescape=True))
-        return query.filter(Application.resident_id.in_(names))
-
-
-class ApplicationFilterConverter(SQLAFilterConverter):
-    """The applicant column is searched by name, type and status by exact code; other columns as FAB does."""
-
-    def convert(self, col_name):
-        """Filters offered for one search column."""
-        if col_name == "resident":
-            return [ResidentNameContains(col_name, self.datamodel)]
-        if col_name in ("type", "status"):  # codes from a dropdown: equality uses the index, ILIKE 'x%' cannot
-            return [FilterEqual(col_name, self.datamodel), FilterNotEqual(col_name, self.datamodel)]
-        if col_name == "police_ref":  # the police system's 受理号: exact, on its index
-            return [FilterEqual(col_name, self.datamodel)]
-        return super().convert(col_name)
-
-
-class ApplicationInterface(HukouInterface):
-    """HukouInterface with the applicant-name search."""
-
-    filter_converter_class = ApplicationFilterConverter
 
 
 class ApplicationView(HukouModelView):
