@@ -8,7 +8,6 @@ from marshmallow import ValidationError
 
 from ..domain.errors import DomainError
 from ..domain.workflow import ACTIONS, TYPES
-from ..extensions import db
 from ..i18n import render, render_error
 from ..models import Application, Resident
 from ..services import workflow as wf

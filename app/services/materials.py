@@ -1,9 +1,6 @@
-"""Materials of an application: checklist, missing items, upload, verify / stamp / return, delete."""
+"""Materials of an application: checklist, missing items, upload, verify / stamp / return, delete (files: material_files)."""
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
@@ -17,26 +14,18 @@ from ..domain.actor import Actor
 from ..extensions import db
 from ..models import Application, ChecklistItem, Material, MaterialType
 from ..uow import UnitOfWork
-from . import material_state as state
+from . import material_files as stored, material_state as state
+from .material_files import UploadTooLarge, file_path, upload_folder  # noqa: F401 (screens, API, jobs)
 
 APPLICANT_UPLOAD_STATUSES = frozenset({"draft", "needs_materials", "submitted"})
 UPLOADER_DELETE_STATUSES = frozenset({"draft", "needs_materials"})
 LOCKED_STATUSES = frozenset({"archived"})
-HEAD_BYTES = 1024
-CHUNK = 1 << 20
-_STORAGE_NAME = re.compile(r"[0-9a-f]{32}")
 
 
 class MaterialForbidden(DomainError):
     """The user may not do this to this material (wrong role, not theirs, or the status forbids it)."""
 
     http_status = 403
-
-
-class UploadTooLarge(files.UploadRejected):
-    """The upload exceeds HUKOU_UPLOAD_MAX_MB."""
-
-    http_status = 413
 
 
 # --- checklist and missing items --------------------------------------------------------------------------
@@ -170,66 +159,6 @@ def _checklist_type(application: Application, material_type_id) -> MaterialType:
         {"material": mtype.name, "type": TYPES.get(application.type, application.type)}))
 
 
-def _check(filename: str, head: bytes, size: int, max_bytes: int, tail: bytes | None = None) -> tuple[str, str]:
-    """files.check_upload, with "too large" turned into a 413."""
-    try:
-        return files.check_upload(filename, head, size, max_bytes, tail)
-    except files.UploadRejected as err:
-        if err.code == "upload_too_large":
-            raise UploadTooLarge(*err.messages) from None
-        raise
-
-
-def upload_folder() -> Path:
-    """UPLOAD_FOLDER (outside static/), created on first use."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _store(stream: BinaryIO, filename: str, head: bytes, max_bytes: int) -> tuple[str, str, int]:
-    """Copy to a temp name in UPLOAD_FOLDER, fsync, hash, rename; return (storage name, sha256, size)."""
-    folder = upload_folder()
-    name = files.storage_name()
-    tmp = folder / f".{name}.part"
-    try:
-        size = 0
-        with open(tmp, "xb") as out:
-            while block := stream.read(CHUNK):
-                size += len(block)
-                if size > max_bytes:  # the exact limit, whatever the request said its length was
-                    _check(filename, head, size, max_bytes)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        with open(tmp, "rb") as written:
-            digest, size = files.sha256_stream(written)
-        os.replace(tmp, folder / name)
-        files.fsync_dir(folder)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return name, digest, size
-
-
-def _tail(stream: BinaryIO, size: int | None) -> bytes | None:
-    """The last KiB of a seekable stream (a PDF's %%EOF, a JPEG's EOI), or None when it cannot seek."""
-    if size is None:
-        return None
-    stream.seek(max(size - files.TAIL_BYTES, 0))
-    return stream.read(files.TAIL_BYTES)
-
-
-def _stream_size(stream: BinaryIO) -> int | None:
-    """The byte size of a seekable stream (rewound), or None."""
-    try:
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell()
-        stream.seek(0)
-        return size
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
 def upload(uow: UnitOfWork, application: Application, material_type_id, filename: str | None,
            stream: BinaryIO | None) -> Material:
     """Store an uploaded scan and add its row to the unit; the file is removed again if the unit rolls back."""
@@ -238,13 +167,13 @@ def upload(uow: UnitOfWork, application: Application, material_type_id, filename
     if stream is None or not filename:
         raise files.UploadRejected(Message("upload_no_file", N_("File: please choose a file to upload")))
     max_bytes = current_app.config["HUKOU_UPLOAD_MAX_MB"] * 1024 * 1024
-    known = _stream_size(stream)
-    head = stream.read(HEAD_BYTES)
-    tail = _tail(stream, known)
+    known = stored.stream_size(stream)
+    head = stream.read(stored.HEAD_BYTES)
+    tail = stored.tail(stream, known)
     stream.seek(0)
-    kind, shown = _check(filename, head, known if known is not None else len(head), max_bytes, tail)
-    name, digest, size = _store(stream, filename, head, max_bytes)
-    uow.on_rollback(lambda: _remove(name))
+    kind, shown = stored.check(filename, head, known if known is not None else len(head), max_bytes, tail)
+    name, digest, size = stored.store(stream, filename, head, max_bytes)
+    uow.on_rollback(lambda: stored.remove(name))
     material = Material(application_id=application.id, material_type_id=mtype.id, original_name=shown,
                         storage_name=name, size=size, sha256=digest, kind=kind,
                         uploaded_by_id=uow.actor.user_id, uploaded_at=utcnow())
@@ -327,23 +256,11 @@ def return_material(uow: UnitOfWork, material: Material, reason: str | None) -> 
     return material
 
 
-def file_path(material: Material) -> Path | None:
-    """Where the material's file lives, or None for a storage name that is not ours."""
-    if not _STORAGE_NAME.fullmatch(material.storage_name or ""):
-        return None
-    return Path(current_app.config["UPLOAD_FOLDER"]) / material.storage_name
-
-
-def _remove(name: str) -> None:
-    """Delete a stored file if it is there."""
-    (Path(current_app.config["UPLOAD_FOLDER"]) / name).unlink(missing_ok=True)
-
-
 def delete(uow: UnitOfWork, material: Material) -> None:
     """Delete the row; the file goes once the unit has committed (a failed commit leaves both)."""
     check_may_delete(uow.actor, material)
     name = material.storage_name
     uow.session.delete(material)
     uow.session.flush()
-    if _STORAGE_NAME.fullmatch(name or ""):
-        uow.after_commit(lambda: _remove(name))
+    if stored.is_storage_name(name):
+        uow.after_commit(lambda: stored.remove(name))

@@ -1,10 +1,9 @@
 """Bulk Excel export of the register: permissioned (can_export), scoped, masked unless can_unmask, audited."""
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 
-from flask import abort, g, request
+from flask import abort, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l

@@ -10,14 +10,13 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import inspect
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from ..services.residents import OUT_OF_SCOPE, department_in_scope, fill_from_id
 from ..web.labels import RESIDENT_LABELS
 from ..dao import get_visible, visible
-from ..domain import codes, idnumber
+from ..domain import codes
 from ..domain.errors import DomainError, Message, N_
 from ..extensions import db
 from ..forms import code_select, id_number_field
@@ -29,7 +28,6 @@ from ..security.labels import person_name, register_role_labels
 from ..security.views import safe_next
 from ..services import register as reg
 from ..clock import today
-from ..security.scope import resident_allowed
 from ..security.roles import resource_permissions
 from . import formatters as f
 from .applications import ApplicationView
