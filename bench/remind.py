@@ -6,39 +6,23 @@ PostgreSQL URL must name an empty scratch database). Prints the median of --reps
 """
 from __future__ import annotations
 
-import argparse
-import logging
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reports import work_database  # noqa: E402
+from bench.reports import scratch_work_database, work_arguments  # noqa: E402
 
 TARGET_S = 10.0  # a daily batch job: seconds, not the 1 s of a page
 
 
 def main() -> None:
     """Build the scratch database, time collect + render + dry-run send, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--residents", type=int, default=100_000)
-    parser.add_argument("--applications", type=int, default=200_000)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--reps", type=int, default=3)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    tmp = None
-    url = args.database_url
-    if not url:
-        tmp = tempfile.mkdtemp(prefix="hukou-bench-remind-")
-        url = f"sqlite:///{tmp}/bench.db"
-    try:
-        app, today = work_database(url, args.residents, args.applications)
+    args = work_arguments(__doc__.splitlines()[0]).parse_args()
+    with scratch_work_database(args, "hukou-bench-remind-") as (app, today):
         from app.desk.remind_run import run_reminders
 
         with app.app_context():
@@ -56,10 +40,7 @@ def main() -> None:
               f"{found:,} reminders{flag}")
         print(f"remind (find + record {recorded:,} notifications, no channel configured): {real * 1000:.0f} ms; "
               f"the write lock is held for about the difference")
-        sys.exit(0 if median <= TARGET_S else 1)
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0 if median <= TARGET_S else 1)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ PostgreSQL URL must name an empty scratch database. Prints the median of --reps 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -157,23 +158,34 @@ def work_database(url: str, residents: int, applications: int):
     return app, today
 
 
-def main() -> None:
-    """Build the scratch database, time each case, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def work_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of a bench on the work database (shared with bench/remind.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--applications", type=int, default=200_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--reps", type=int, default=3)
+    return parser
+
+
+@contextlib.contextmanager
+def scratch_work_database(args, prefix: str):
+    """(app, today) of a filled work database: --database-url, else a temporary SQLite file removed afterwards."""
+    logging.disable(logging.WARNING)
+    tmp = None if args.database_url else tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield work_database(args.database_url or f"sqlite:///{tmp}/bench.db", args.residents, args.applications)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    """Build the scratch database, time each case, print the figures."""
+    parser = work_arguments(__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="cProfile the officer's monthly report once")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    tmp = None
-    url = args.database_url
-    if not url:
-        tmp = tempfile.mkdtemp(prefix="hukou-bench-reports-")
-        url = f"sqlite:///{tmp}/bench.db"
-    try:
-        app, today = work_database(url, args.residents, args.applications)
+    with scratch_work_database(args, "hukou-bench-reports-") as (app, today):
         with app.app_context(), app.test_request_context("/"):
             if args.profile:
                 import cProfile
@@ -187,9 +199,6 @@ def main() -> None:
                 flag = "" if seconds <= TARGET_S or name.startswith("annual") else "  OVER TARGET"
                 print(f"{name:<45} {seconds * 1000:8.0f} ms{flag}", flush=True)
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,17 @@ def close(c: Crafted) -> None:
     db.session.commit()
 
 
+
+def crafted_rows(app, password: str, before_close=None):
+    """A module fixture's body: build the crafted rows, yield them, then (after `before_close`) close them."""
+    with app.app_context():
+        c = build(app.config["WORLD"], password)
+    yield c
+    with app.app_context():
+        if before_close is not None:
+            before_close()
+        close(c)
+
 def approvers_of(dept_id: int) -> set[int]:
     """Active DeptApprover users of a department (other test modules add some to the fixed world's)."""
     from flask_appbuilder.security.sqla.models import Role, User

@@ -11,17 +11,13 @@ from app.desk.remind import RemindSettings, collect, find_reminders, valid_to
 from app.extensions import db
 from app.i18n import render
 from tests.conftest import PASSWORD
-from tests.remind_support import D, approvers_of, build, close, holders_of
+from tests.remind_support import D, approvers_of, crafted_rows, holders_of
 
 
 @pytest.fixture(scope="module")
 def crafted(app):
     """The crafted rows, closed again after this module."""
-    with app.app_context():
-        c = build(app.config["WORLD"], PASSWORD)
-    yield c
-    with app.app_context():
-        close(c)
+    yield from crafted_rows(app, PASSWORD)
 
 
 def _mine(c, day, **kw):

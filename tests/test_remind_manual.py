@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AuditLog
 from app.models.notifications import Delivery, Notification
 from tests.conftest import PASSWORD, web_login
-from tests.remind_support import approvers_of, build, close, holders_of
+from tests.remind_support import approvers_of, crafted_rows, holders_of
 
 SENDERS = {"t_officer", "t_admin"}
 USERS = ["t_officer", "t_admin", "t_approver_a", "t_leader", "t_hr", "t_finance", "t_auditor", "t_employee_a"]
@@ -18,11 +18,7 @@ USERS = ["t_officer", "t_admin", "t_approver_a", "t_leader", "t_hr", "t_finance"
 @pytest.fixture(scope="module")
 def crafted(app):
     """The crafted rows, closed after the module."""
-    with app.app_context():
-        c = build(app.config["WORLD"], PASSWORD)
-    yield c
-    with app.app_context():
-        close(c)
+    yield from crafted_rows(app, PASSWORD)
 
 
 @pytest.fixture(autouse=True)

@@ -13,18 +13,14 @@ from app.desk.remind_run import DAILY, run_reminders
 from app.extensions import db
 from app.models import AuditLog
 from tests.conftest import PASSWORD
-from tests.remind_support import D, build, clear_notifications, close, notifications
+from tests.remind_support import D, clear_notifications, crafted_rows, notifications
 
 
 @pytest.fixture(scope="module")
 def crafted(app):
     """The crafted rows; after the module their notifications are removed and the objects closed."""
-    with app.app_context():
-        c = build(app.config["WORLD"], PASSWORD)
-    yield c
-    with app.app_context():
-        clear_notifications(D - dt.timedelta(days=60), D + dt.timedelta(days=60))
-        close(c)
+    yield from crafted_rows(app, PASSWORD,
+                            lambda: clear_notifications(D - dt.timedelta(days=60), D + dt.timedelta(days=60)))
 
 
 def _cli(app, *args):
