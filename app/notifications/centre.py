@@ -14,6 +14,7 @@ from ..clock import local_day_bounds, utcnow
 from ..domain.actor import Actor
 from ..domain.errors import Message, N_, NotVisible
 from ..models import Delivery, Notification, User
+from ..security.labels import person_name
 from ..uow import UnitOfWork
 
 PER_PAGE = 30
@@ -136,7 +137,5 @@ def sent_record(session: Session, flt: RecordFilter, page: int = 1) -> Page:
 
 
 def user_name(user: User | None) -> str:
-    """How lists name a user: family name then given name, else the login name."""
-    if user is None:
-        return ""
-    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
+    """How lists name a user: their one 姓名, else the login name."""
+    return person_name(user)

@@ -12,6 +12,7 @@ from ..domain import codes
 from ..domain.actor import Actor
 from ..domain.masking import mask_birth_date, mask_id, mask_phone, mask_text
 from ..models import Application, ApplicationHistory, Material, PageLoan, User
+from ..security import labels
 
 # Application types whose page-loan form prints from the application page.
 LOAN_TYPES = frozenset({"borrow_page"})
@@ -26,10 +27,8 @@ def may_unmask(actor: Actor) -> bool:
 
 
 def person_name(user: User | None, fallback: str | None = None) -> str:
-    """How a form names a member of staff: family then given name, else the login name."""
-    if user is None:
-        return fallback or ""
-    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
+    """How a form names a member of staff (their one 姓名), or `fallback` when the user is gone."""
+    return labels.person_name(user) if user is not None else (fallback or "")
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,13 @@ from ..extensions import db
 from ..i18n import render
 from ..models import Application, ApplicationHistory, Material, User, UserDepartment
 from ..services import workflow as wf
+from ..security.labels import person_name  # noqa: F401 (applications.py imports it from here)
 
 # Buttons drawn as dangerous (they end or send back the application).
 DANGER = frozenset({"reject", "dept_reject", "leader_reject", "police_reject", "withdraw"})
 ROLE_LABELS = {"applicant": _l("Applicant"), "HukouOfficer": _l("Hukou officer"),
                "DeptApprover": _l("Department approver"), "Leader": _l("Leader")}
 MAX_NAMES = 3  # the card names at most this many people who may act next
-
-
-def person_name(user) -> str:
-    """One 姓名 from the FAB user's last and first name; the login name when both are empty."""
-    if user is None:
-        return ""
-    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
 
 
 def names_of(user_ids) -> dict[int, str]:

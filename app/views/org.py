@@ -14,6 +14,7 @@ from ..services.org import check_department_deletable, check_department_unique
 from ..web.labels import DEPARTMENT_LABELS
 from ..dao import visible
 from ..security.actor import current_actor
+from ..security.labels import person_name
 from ..domain.errors import DomainError, Message, N_
 from ..extensions import db
 from ..i18n import render_error
@@ -92,7 +93,7 @@ class DepartmentView(HukouModelView):
 
 def _user_label(user) -> str:
     """'username (full name)' for dropdowns and lists."""
-    return f"{user.username}（{user.last_name or ''}{user.first_name or ''}）"
+    return f"{user.username}（{person_name(user)}）"
 
 
 class UserDepartmentView(HukouModelView):
