@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
 import resource
 import shutil
 import subprocess

@@ -55,6 +55,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.samples: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.ended: dict[str, list[float]] = defaultdict(list)  # perf_counter() at each answer, as in samples
         self.no_answer: Counter = Counter()  # (label, exception) of the requests that got no HTTP answer
         self.lock = threading.Lock()
 
@@ -62,8 +63,15 @@ class Stats:
         """Record one request (and why it got no answer, if it did not)."""
         with self.lock:
             self.samples[label].append((status, ms))
+            self.ended[label].append(time.perf_counter())
             if error:
                 self.no_answer[label, error] += 1
+
+    def between(self, start: float, end: float, skip: str) -> list[float]:
+        """Milliseconds of the requests that ended within [start, end], labels starting with `skip` left out."""
+        with self.lock:
+            return [ms for label, rows in self.samples.items() if not label.startswith(skip)
+                    for (_status, ms), at in zip(rows, self.ended[label]) if start <= at <= end]
 
     def count(self) -> int:
         """Requests recorded so far."""
@@ -411,10 +419,12 @@ class Worker(threading.Thread):
                           data={"csrf_token": token})
 
     def export(self) -> None:
-        """The web Excel export of the register, of one department or (one time in three) the whole unit."""
-        depts = self.run_.world.department_ids
-        query = "" if self.rnd.random() < 1 / 3 else f"?department_id={self.rnd.choice(depts)}"
-        self.web.call("GET /residentexport/xlsx", "GET", f"/residentexport/xlsx{query}")
+        """The register's Excel export as the list's 「导出」 button sends it: the leavers of one department (the
+        list an officer chases), or (one time in three) one whole department; above the job threshold it is a
+        job and the answer a redirect to its progress page."""
+        dept = self.rnd.choice(self.run_.world.department_ids)
+        query = f"?_flt_0_department={dept}" + ("" if self.rnd.random() < 1 / 3 else "&_flt_0_status=leaving")
+        self.web.call("GET /export/residents/xlsx", "GET", f"/export/residents/xlsx{query}")
 
     def transition(self) -> None:
         """Move an application at the police stage one step: enter, police return, re-send."""
@@ -482,6 +492,7 @@ class Run:
     max_requests: int
     threads: int
     deadline: float = math.inf
+    think: float = 0.0  # a user's mean pause between two actions (s); 0: back to back, a stress test
     stats: Stats = field(default_factory=Stats)
     ledger: Ledger = field(default_factory=Ledger)
     start: threading.Barrier = field(init=False)
@@ -493,6 +504,12 @@ class Run:
     def _start_clock(self) -> None:
         """Runs once, before any worker is released."""
         self.deadline = time.perf_counter() + self.seconds
+
+    def pause(self, rnd: random.Random) -> None:
+        """A user's think time after an action: uniform between half and one and a half times `think`, never
+        past the deadline (as Locust's `between(1, 3)` for think 2)."""
+        if self.think > 0:
+            time.sleep(max(0.0, min(rnd.uniform(0.5, 1.5) * self.think, self.deadline - time.perf_counter())))
 
 
 # --- checks after the run -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def formula_resident(app, world):
 
 def test_officer_export_is_literal_text_and_unmasked(app, login, formula_resident):
     c = login("t_officer")
-    r = c.get("/residentexport/xlsx?unmask=1")
+    r = c.get("/export/residents/xlsx?unmask=1")
     assert r.status_code == 200
     assert r.mimetype.endswith("spreadsheetml.sheet")
     rows = _sheet(r)
@@ -49,20 +49,20 @@ def test_officer_export_is_literal_text_and_unmasked(app, login, formula_residen
 
 
 def test_export_is_masked_by_default(login, formula_resident):
-    rows = _sheet(login("t_hr").get("/residentexport/xlsx"))
+    rows = _sheet(login("t_hr").get("/export/residents/xlsx"))
     assert rows[1:] and all("*" in row[3] for row in rows[1:] if row[3])
     assert all("****" in row[9] for row in rows[1:] if row[9])
 
 
 def test_approver_export_limited_to_department(login, world):
     c = login("t_approver_a")
-    r = c.get("/residentexport/xlsx")
+    r = c.get("/export/residents/xlsx")
     # DeptApprover has no export permission at all
     assert r.status_code in (302, 403)
 
 
 def test_export_filters_and_scope(login, world):
-    rows = _sheet(login("t_officer").get(f"/residentexport/xlsx?department_id={world['dept_b']}"))
+    rows = _sheet(login("t_officer").get(f"/export/residents/xlsx?_flt_0_department={world['dept_b']}"))
     names = {row[0] for row in rows[1:]}
     assert "李四" in names and "张三" not in names
 
@@ -74,7 +74,7 @@ def test_export_bad_filter_is_400(login, query):
 
 @pytest.mark.parametrize("user", ["t_auditor", "t_employee_a", "t_leader", "t_finance"])
 def test_roles_without_export_are_refused(login, user):
-    r = login(user).get("/residentexport/xlsx")
+    r = login(user).get("/export/residents/xlsx")
     assert r.status_code in (302, 403)
     assert not r.data.startswith(b"PK")
 
@@ -82,10 +82,21 @@ def test_roles_without_export_are_refused(login, user):
 def test_export_is_audited(app, login):
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "export"))
-    login("t_officer").get("/residentexport/xlsx")
+    login("t_officer").get("/export/residents/xlsx")
     with app.app_context():
         after = db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "export"))
         last = db.session.scalars(select(AuditLog).where(AuditLog.action == "export")
                                   .order_by(AuditLog.id.desc())).first()
     assert after == before + 1
     assert last.username == "t_officer" and '"rows"' in last.detail
+
+
+@pytest.mark.parametrize("old, new", [
+    ("", "/export/residents/xlsx"),
+    ("?unmask=1", "/export/residents/xlsx?unmask=1"),
+    ("?department_id=7&status=leaving", "/export/residents/xlsx?_flt_0_department=7&_flt_0_status=leaving"),
+])
+def test_old_export_address_redirects_to_the_list_export(login, old, new):
+    r = login("t_officer").get(f"/residentexport/xlsx{old}")
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith(new)

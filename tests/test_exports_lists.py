@@ -59,7 +59,8 @@ def test_resident_export_is_the_filtered_sorted_list(app, login, dept):
     assert [row[0] for row in rows[1:]] == expected and len(expected) == len(NAMES)
     assert all(row[7] == "导出测试部门" and row[8] for row in rows[1:])  # department and status in Chinese
     assert all("*" in row[3] and "****" in row[9] for row in rows[1:])  # masked without the explicit choice
-    assert isinstance(rows[1][2], dt.date) and isinstance(rows[1][10], dt.date)  # date cells, not text
+    assert rows[1][2].endswith("-**-**")  # a masked export shows the birth year only (it may leave the office)
+    assert isinstance(rows[1][10], dt.date)  # date cells, not text
     with zipfile.ZipFile(io.BytesIO(r.data)) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml  # =1+2, @SUM(A1) stay text

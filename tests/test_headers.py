@@ -122,7 +122,7 @@ def test_list_page_passes_filters_and_actions_as_data(login):
 def test_api_answers_and_downloads_are_not_stored(app, world, login, api):
     client, headers = api("t_officer")
     assert_secure_headers(client.get("/api/v1/residents/", headers=headers))
-    export = login("t_officer").get("/residentexport/xlsx")
+    export = login("t_officer").get("/export/residents/xlsx")
     assert export.status_code == 200
     assert_secure_headers(export)
     assert "no-cache" not in export.headers["Cache-Control"]

@@ -17,7 +17,7 @@ PASSWORD = "Load-short-2026"
 # Every kind of work the issue names, by the endpoint label the bench records.
 WORK = ("PUT /api/v1/residents/<id>", "POST /api/v1/materials/", "GET /api/v1/materials/<id>/file",
         "GET /materialview/download/<id>", "GET /api/v1/residents/<id>?unmask=1", "POST /residentview/unmask/<id>",
-        "GET /residentexport/xlsx", "POST /api/v1/applications/<id>/transition", "POST /login/",
+        "GET /export/residents/xlsx", "POST /api/v1/applications/<id>/transition", "POST /login/",
         "POST /api/v1/security/login")
 
 

@@ -225,7 +225,7 @@ def test_post_response_is_masked(app, api, world):
 # ---- finding 5: the export is not stored ----
 
 def test_export_is_no_store(login):
-    r = login("t_officer").get("/residentexport/xlsx")
+    r = login("t_officer").get("/export/residents/xlsx")
     assert r.status_code == 200
     cache = {p.strip() for p in r.headers["Cache-Control"].split(",")}
     assert {"no-store", "private"} <= cache and "no-cache" not in cache

@@ -93,7 +93,7 @@ def collect(app, login, api, user: str, targets) -> str:
         r = web.get(url)
         if r.status_code == 200:
             texts.append(r.get_data(as_text=True))
-    export = web.get("/residentexport/xlsx")
+    export = web.get("/export/residents/xlsx")
     if export.status_code == 200 and export.data.startswith(b"PK"):
         texts.append(_xlsx_text(export.data))
     client, headers = api(user)
@@ -186,7 +186,7 @@ def test_birth_date_is_shown_as_year_only(app, login, api, user, targets, truth)
 
 def test_masked_export_cannot_be_reversed(app, login, targets, truth):
     """An export without unmask (officer, HR) is as safe as a screen: it may leave the office."""
-    r = login("t_officer").get("/residentexport/xlsx")
+    r = login("t_officer").get("/export/residents/xlsx")
     assert r.status_code == 200
     blob = _xlsx_text(r.data)
     assert "重建测试0" in blob

@@ -75,7 +75,7 @@ class Writer(threading.Thread):
 
 def _export(application) -> list[list]:
     """The officer's full (unmasked) resident export as rows."""
-    r = web_login(application, "t_officer").get("/residentexport/xlsx?unmask=1")
+    r = web_login(application, "t_officer").get("/export/residents/xlsx?unmask=1")
     assert r.status_code == 200
     return CalamineWorkbook.from_filelike(io.BytesIO(r.data)).get_sheet_by_index(0).to_python()
 

@@ -15,9 +15,11 @@ BATCH = 2000
 
 
 def options_for(actor: Actor, unmask_requested: bool) -> Options:
-    """Full numbers only with `unmask` AND the explicit choice; whole birth dates as the list shows them."""
-    may = actor.can("unmask", "Resident")
-    return Options(full=bool(unmask_requested and may), birth_dates=may)
+    """Full numbers and whole birth dates only with `unmask` AND the explicit (audited) choice: a masked export
+    may leave the office, so it shows birth years only, whatever the user's screen shows (a birth date beside
+    a masked ID narrows the number to a few candidates)."""
+    full = bool(unmask_requested and actor.can("unmask", "Resident"))
+    return Options(full=full, birth_dates=full)
 
 
 def write_export(spec: ExportSpec, query, opts: Options, fmt: str, fp: IO[bytes],

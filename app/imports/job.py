@@ -1,7 +1,9 @@
-"""The background job kind "import": a confirmed import above HUKOU_JOB_THRESHOLD rows runs in a worker,
-inside the job's one unit of work (a killed worker leaves nothing written; the batch stays a dry run)."""
+"""The background job kinds of imports, for files above HUKOU_JOB_THRESHOLD rows: "import_check" dry-runs an
+uploaded file (the batch goes from 「检查中」 to its preview) and "import" commits a confirmed one, each inside the
+job's one unit of work (a killed worker leaves nothing written; the batch stays as it was)."""
 from __future__ import annotations
 
+from ..domain.errors import N_
 from ..jobs import JobResult, job_kind
 
 
@@ -20,3 +22,20 @@ def run(job, params: dict) -> JobResult:
     outcome = run_import(job.actor, params["kind"], params["stored"], params["file_name"], dry_run=False,
                          batch_id=params["batch_id"], progress=progress)
     return JobResult(message=f"#{outcome.batch_id}", done=done[0])
+
+
+@job_kind("import_check", write=True, label=N_("Import check"))
+def check(job, params: dict) -> JobResult:
+    """Dry-run the uploaded file of a 「检查中」 batch with the job's actor; the batch then shows its preview."""
+    from .service import BYTES_PER_ROW, import_dir, run_import
+
+    job.total(max(1, int((import_dir() / params["stored"]).stat().st_size / BYTES_PER_ROW)))  # an estimate
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += n
+        job.progress(done[0])
+
+    outcome = run_import(job.actor, params["kind"], params["stored"], params["file_name"], dry_run=True,
+                         batch_id=params["batch_id"], progress=progress)
+    return JobResult(message=f"#{outcome.batch_id}", done=outcome.plan.rows_total)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..models import ImportBatch
 from ..uow import UnitOfWork
 
-UNCONFIRMED = ("dry_run", "rejected")
+UNCONFIRMED = ("checking", "dry_run", "rejected")  # "checking": its check job failed or is lost
 
 
 def files_of(batch: ImportBatch) -> list[str]:

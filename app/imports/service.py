@@ -71,6 +71,36 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+BYTES_PER_ROW = 100  # a roster .xlsx holds about 87 bytes a row (measured): the size says the rows in advance
+
+
+def check_in_background(stored: str) -> bool:
+    """True when the stored file likely holds more than HUKOU_JOB_THRESHOLD rows: its dry run is then a job, so
+    the upload request answers at once (a 100,000-row check takes tens of seconds, past a proxy's timeout)."""
+    rows = (import_dir() / stored).stat().st_size / BYTES_PER_ROW
+    return rows > int(current_app.config.get("HUKOU_JOB_THRESHOLD", 5000))
+
+
+def start_check(actor: Actor, kind: str, stored: str, file_name: str) -> int:
+    """A batch 「检查中」 for a stored file and the background job that dry-runs it; returns the batch id."""
+    from ..jobs import enqueue
+
+    require_importer(actor)
+    sha = sha256_of(import_dir() / stored)
+    with unit_of_work(actor) as uow:
+        batch = ImportBatch(kind=kind, status="checking", created_by_id=actor.user_id,
+                            created_by_name=actor.label[:100], file_name=file_name[:255], sha256=sha,
+                            summary=json.dumps({"stored": stored}))
+        uow.session.add(batch)
+        uow.session.flush()
+        batch_id = batch.id
+    job_id = enqueue("import_check", actor.user_id, {"kind": kind, "stored": stored, "file_name": file_name,
+                                                     "batch_id": batch_id})
+    with unit_of_work(actor) as uow:
+        uow.session.get(ImportBatch, batch_id).job_id = job_id
+    return batch_id
+
+
 def require_importer(actor: Actor) -> None:
     """Only unit-wide users with Resident write (officer, HR, admin) import: the file may touch anyone."""
     if not (actor.unit_wide and actor.can("write", "Resident")):
@@ -97,9 +127,10 @@ def run_import(actor: Actor, kind: str, stored: str, file_name: str, *, dry_run:
     max_mb = current_app.config["HUKOU_IMPORT_MAX_MB"]
     with unit_of_work(actor) as uow:
         retention.sweep(uow, import_dir(), utcnow(), current_app.config["HUKOU_IMPORT_KEEP_HOURS"])
-        batch = _batch(uow, actor, kind, file_name, sha, batch_id)
+        batch = _batch(uow, actor, kind, file_name, sha, batch_id, dry_run)
         try:
-            plan = plan_file(uow, kind, open_rows(path, file_name, max_mb))
+            rows = open_rows(path, file_name, max_mb)
+            plan = plan_file(uow, kind, _counted(rows, progress) if dry_run else rows)
         except ImportFileError as err:
             plan = Plan(kind, file_error=err.messages[0])
         if not dry_run and plan.ok and kind == "roster":
@@ -117,12 +148,22 @@ def run_import(actor: Actor, kind: str, stored: str, file_name: str, *, dry_run:
         return Outcome(batch.id, plan, status)
 
 
-def _batch(uow: UnitOfWork, actor: Actor, kind: str, file_name: str, sha: str, batch_id: int | None) -> ImportBatch:
-    """The dry run's batch being confirmed (same file, same hash, still a dry run) or a new batch."""
+def _counted(rows: Iterable[list], progress: Callable[[int], None], every: int = 1000) -> Iterable[list]:
+    """The rows, reporting each `every` rows read (a background check's progress)."""
+    for n, row in enumerate(rows, 1):
+        yield row
+        if n % every == 0:
+            progress(every)
+
+
+def _batch(uow: UnitOfWork, actor: Actor, kind: str, file_name: str, sha: str, batch_id: int | None,
+           dry_run: bool) -> ImportBatch:
+    """The batch being checked in the background or the dry run being confirmed (same file, same hash, same
+    user, still in that state), or a new batch."""
     if batch_id is not None:
         batch = uow.session.get(ImportBatch, batch_id, with_for_update=True)
-        if batch is None or batch.kind != kind or batch.status != "dry_run" or batch.sha256 != sha \
-                or batch.created_by_id != actor.user_id:
+        if batch is None or batch.kind != kind or batch.status != ("checking" if dry_run else "dry_run") \
+                or batch.sha256 != sha or batch.created_by_id != actor.user_id:
             raise NotAllowed(Message("imp_changed", N_("The file or its preview changed since the dry run; upload "
                                                        "the file again")))
         return batch

@@ -23,7 +23,7 @@ from . import service
 from .columns import HR, ROSTER
 from .reading import ImportFileError
 
-STATUS_LABELS = {"dry_run": _l("Dry run"), "committed": _l("Imported"), "rejected": _l("Not imported (errors)"),
+STATUS_LABELS = {"checking": _l("Checking"), "dry_run": _l("Dry run"), "committed": _l("Imported"), "rejected": _l("Not imported (errors)"),
                  "running": _l("Running"), "expired": _l("Expired (file deleted, not imported)")}
 TEMPLATE_NAMES = {"roster": "花名册导入模板.xlsx", "hr": "人事变动导入模板.xlsx"}
 FIELD_HEADERS = {c.key: c.header for c in ROSTER + HR} | {"department_id": "部门", "status": "户口状态",
@@ -79,7 +79,7 @@ class ImportView(BaseView):
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
-        """Store the file (random name, sha256) and dry-run it; the preview page shows the outcome."""
+        """Store the file (random name, sha256) and dry-run it (a job above the threshold); then its batch page."""
         request.max_content_length = (current_app.config["HUKOU_IMPORT_MAX_MB"] + 1) * 1024 * 1024
         kind, upload = request.form.get("kind"), request.files.get("file")
         if kind not in service.KINDS or upload is None or not upload.filename:
@@ -87,6 +87,10 @@ class ImportView(BaseView):
             return redirect(url_for(".index"))
         try:
             stored, _sha = service.store_upload(upload.stream, upload.filename)
+            if service.check_in_background(stored):
+                db.session.rollback()  # SQLite: hold no read snapshot while the job's rows commit
+                return redirect(url_for(".batch", batch_id=service.start_check(current_actor(), kind, stored,
+                                                                                upload.filename)))
             outcome = service.run_import(current_actor(), kind, stored, upload.filename, dry_run=True)
         except (ImportFileError, DomainError) as err:
             flash(render_error(err), "danger")
