@@ -142,3 +142,21 @@ def api(app):
     def _api(username, password=PASSWORD):
         return make_client(app), api_token(app, username, password)
     return _api
+
+
+@pytest.fixture
+def sqlite_queue(app, tmp_path, monkeypatch):
+    """The app on a real SqliteHuey queue in tmp_path, as `python run.py` runs it: a job waits until the test
+    calls the returned start() (the in-process consumer); back to the tests' immediate queue afterwards."""
+    from app.jobs import init_app
+    from app.jobs.consumer import start_in_process
+
+    monkeypatch.setitem(app.config, "HUKOU_QUEUE", "sqlite")
+    monkeypatch.setitem(app.config, "HUKOU_QUEUE_FILE", str(tmp_path / "huey.db"))
+    init_app(app)
+    consumers = []
+    yield lambda: consumers.append(start_in_process(app))
+    for consumer in consumers:
+        consumer.stop(graceful=True)
+    monkeypatch.setitem(app.config, "HUKOU_QUEUE", "")
+    init_app(app)

@@ -222,30 +222,17 @@ def test_killed_worker_leaves_nothing_and_shows_failed(app, tmp_path, small_thre
     assert job_row(app, job.id).status == "failed"
 
 
-def test_real_queue_with_in_process_consumer(app, login, world, small_threshold, monkeypatch):
+def test_real_queue_with_in_process_consumer(app, login, world, small_threshold, sqlite_queue):
     """SqliteHuey + the consumer thread of `python run.py`: the export job runs outside the request."""
-    from app.jobs import init_app
-    from app.jobs.consumer import start_in_process
-
-    monkeypatch.setitem(app.config, "HUKOU_QUEUE", "sqlite")
-    monkeypatch.setitem(app.config, "HUKOU_QUEUE_FILE", str(small_threshold / "huey.db"))
-    init_app(app)
-    consumer = None
-    try:
-        officer = login("t_officer")
-        r = officer.get("/export/residents/csv")
-        job_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        assert job_row(app, job_id).status == "queued"  # nothing runs it yet
-        consumer = start_in_process(app)
-        deadline = time.monotonic() + 30
-        while officer.get(f"/jobs/{job_id}/status").get_json()["status"] != "done":
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        data = officer.get(f"/jobs/{job_id}/download").data
-        assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").startswith("姓名,")
-    finally:
-        if consumer is not None:
-            consumer.stop(graceful=True)
-        monkeypatch.setitem(app.config, "HUKOU_QUEUE", "")
-        init_app(app)
+    officer = login("t_officer")
+    r = officer.get("/export/residents/csv")
+    job_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert job_row(app, job_id).status == "queued"  # nothing runs it yet
+    sqlite_queue()
+    deadline = time.monotonic() + 30
+    while officer.get(f"/jobs/{job_id}/status").get_json()["status"] != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    data = officer.get(f"/jobs/{job_id}/download").data
+    assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").startswith("姓名,")
     assert "test_noop" in KINDS

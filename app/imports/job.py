@@ -7,21 +7,28 @@ from ..domain.errors import N_
 from ..jobs import JobResult, job_kind
 
 
+class Progress:
+    """run_import's progress callback (rows just done) as the job's running total."""
+
+    def __init__(self, job) -> None:
+        self.job, self.done = job, 0
+
+    def __call__(self, n: int) -> None:
+        """Add n rows and report the total."""
+        self.done += n
+        self.job.progress(self.done)
+
+
 @job_kind("import", write=True)
 def run(job, params: dict) -> JobResult:
     """Commit the confirmed batch's stored file with the job's actor, reporting rows done."""
     from .service import run_import
 
     job.total(int(params.get("rows") or 0))
-    done = [0]
-
-    def progress(n: int) -> None:
-        done[0] += n
-        job.progress(done[0])
-
+    progress = Progress(job)
     outcome = run_import(job.actor, params["kind"], params["stored"], params["file_name"], dry_run=False,
                          batch_id=params["batch_id"], progress=progress)
-    return JobResult(message=f"#{outcome.batch_id}", done=done[0])
+    return JobResult(message=f"#{outcome.batch_id}", done=progress.done)
 
 
 @job_kind("import_check", write=True, label=N_("Import check"))
@@ -30,12 +37,6 @@ def check(job, params: dict) -> JobResult:
     from .service import BYTES_PER_ROW, import_dir, run_import
 
     job.total(max(1, int((import_dir() / params["stored"]).stat().st_size / BYTES_PER_ROW)))  # an estimate
-    done = [0]
-
-    def progress(n: int) -> None:
-        done[0] += n
-        job.progress(done[0])
-
     outcome = run_import(job.actor, params["kind"], params["stored"], params["file_name"], dry_run=True,
-                         batch_id=params["batch_id"], progress=progress)
+                         batch_id=params["batch_id"], progress=Progress(job))
     return JobResult(message=f"#{outcome.batch_id}", done=outcome.plan.rows_total)
