@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         url = args.database_url
         if url and url.startswith("postgresql"):  # a fresh database next to the given one, dropped afterwards
-            from bench.load import scratch_postgres
+            from bench.fill import scratch_postgres
 
             url = stack.enter_context(scratch_postgres(url))
         url, tmp = fill_database(url, args.rows)

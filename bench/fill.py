@@ -1,8 +1,10 @@
 """Scratch database for the list benchmark: N residents across 12 departments, an officer and an approver."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -141,3 +143,22 @@ def fill(app, n: int, analyze: bool = False) -> BenchWorld:
                            approver_departments=(ids[0], ids[1]), residents=n)
         create_users(app, world.approver_departments)
     return world
+
+
+@contextlib.contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database next to `url`, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"hukou_load_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

@@ -227,7 +227,7 @@ def scratch(url: str | None, folder: Path):
     if not url or not url.startswith("postgresql"):
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    from bench.load import scratch_postgres
+    from bench.fill import scratch_postgres
 
     with scratch_postgres(url) as fresh:
         yield fresh

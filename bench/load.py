@@ -37,6 +37,7 @@ import requests
 if __package__ in (None, ""):  # `python bench/load.py` as well as `python -m bench.load`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.fill import scratch_postgres  # noqa: E402  (re-exported: the other benches' scratch database)
 from bench.load_work import (  # noqa: E402  (re-exported for tests/test_load_short.py)
     DEFAULT_PASSWORD, LOGIN_WAIT, TIMEOUT, Edit, Ledger, Run, Stats, Worker, check_edits, check_logouts,
     check_loopback, check_uploads, discover, lost_edits, officer_api, pdf_bytes, png_bytes,
@@ -283,25 +284,6 @@ def ensure_empty(url: str) -> None:
     if tables:
         raise SystemExit(f"refusing to load the demo into a database with tables ({len(tables)}); "
                          "pass an empty scratch --database-url or --create-database")
-
-
-@contextlib.contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database next to `url`, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"hukou_load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def server_env(tmp: Path, url: str, password: str, redis_url: str | None = None) -> dict:
