@@ -187,3 +187,19 @@ def test_leaving_block_is_scoped(app, world):
         total, rows = reg.leaving_block(db.session, approver, limit=1000)
         ids = {r.id for r in rows}
     assert a in ids and b not in ids and total == len(ids)
+
+
+def test_leaving_block_lists_the_earliest_leavers_first_and_undated_ones_last(app, world):
+    dept = world["dept_a"]
+    ids = {key: new_resident(app, dept, name=f"排序迁出{key}", status="leaving") for key in ("late", "early", "none")}
+    with app.app_context():
+        for key, day in (("late", dt.date(2026, 11, 20)), ("early", dt.date(2026, 3, 1)), ("none", None)):
+            db.session.get(Resident, ids[key]).leave_date = day
+        db.session.commit()
+        officer = Actor(user_id=world["users"]["t_officer"], username="t_officer", roles=frozenset({"HukouOfficer"}),
+                        unit_wide=True)
+        _total, rows = reg.leaving_block(db.session, officer, limit=1000)
+    order = [r.id for r in rows if r.id in ids.values()]
+    assert order == [ids["early"], ids["late"], ids["none"]]
+    dated = [r.leave_date for r in rows if r.leave_date is not None]
+    assert dated == sorted(dated) and all(r.leave_date is None for r in rows[len(dated):])
