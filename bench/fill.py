@@ -146,12 +146,12 @@ def fill(app, n: int, analyze: bool = False) -> BenchWorld:
 
 
 @contextlib.contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database next to `url`, dropped afterwards."""
+def scratch_postgres(url: str, prefix: str = "hukou_load") -> Iterator[str]:
+    """A fresh PostgreSQL database next to `url` (named `prefix`_<random>), dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"hukou_load_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

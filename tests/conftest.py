@@ -6,12 +6,9 @@ import contextlib
 import itertools
 import os
 import re
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 PASSWORD = "Test-pass-2026"
 _ips = itertools.count(1)
@@ -38,20 +35,15 @@ def scratch_database(folder: Path, prefix: str = "hukou_test"):
     if not base.startswith("postgresql"):
         yield f"sqlite:///{folder / (prefix + '.db')}"
         return
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        from app.extensions import db
-        with contextlib.suppress(Exception):
-            db.session.remove()
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    from app.extensions import db
+    from bench.fill import scratch_postgres
+
+    with scratch_postgres(base, prefix) as url:
+        try:
+            yield url
+        finally:  # the app's connections go before the database is dropped
+            with contextlib.suppress(Exception):
+                db.session.remove()
 
 
 @pytest.fixture(scope="session")
