@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import abort, current_app, redirect, request, send_file, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -17,24 +17,10 @@ from markupsafe import Markup
 from ..clock import today
 from ..security.actor import current_actor, request_unit
 from ..security.roles import resource_permissions
+from ..web.files import send_download
 from .query import check_args, count_rows, export_query, filter_args
 from .service import FORMATS, options_for, record_export, write_export
 from .specs import SPECS, ExportSpec, file_name
-
-MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "csv": "text/csv; charset=utf-8"}
-NO_STORE = "no-store, private"
-
-
-def send_download(fp, name: str, fmt: str):
-    """A file as an attachment (RFC 5987 filename* for the Chinese name) that nobody may cache."""
-    response = send_file(fp, as_attachment=True, download_name=name, mimetype=MIMETYPES[fmt], etag=False,
-                         last_modified=None, max_age=None)
-    response.headers["Cache-Control"] = NO_STORE
-    response.headers["Pragma"] = "no-cache"
-    response.headers.pop("Expires", None)
-    return response
-
 
 class ListExportView(BaseView):
     """The export of one list (subclassed per spec by make_view)."""

@@ -34,9 +34,9 @@ def run(job, params: dict) -> JobResult:
 @job_kind("import_check", write=True, label=N_("Import check"))
 def check(job, params: dict) -> JobResult:
     """Dry-run the uploaded file of a 「检查中」 batch with the job's actor; the batch then shows its preview."""
-    from .service import BYTES_PER_ROW, import_dir, run_import
+    from .service import estimated_rows, run_import
 
-    job.total(max(1, int((import_dir() / params["stored"]).stat().st_size / BYTES_PER_ROW)))  # an estimate
+    job.total(estimated_rows(params["stored"]))
     outcome = run_import(job.actor, params["kind"], params["stored"], params["file_name"], dry_run=True,
                          batch_id=params["batch_id"], progress=Progress(job))
     return JobResult(message=f"#{outcome.batch_id}", done=outcome.plan.rows_total)

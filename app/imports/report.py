@@ -2,16 +2,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import IO
 
 import xlsxwriter
 
 from ..domain import codes
 from ..domain.idnumber import make_id
-from ..exporting import write_cell
 from .columns import CHANGES, HR, ROSTER, column_letter
 
 _OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def write_cell(ws, r: int, c: int, value, date_fmt) -> None:
+    """One cell: numbers as numbers, dates as dates, everything else as literal text (even '=cmd|…')."""
+    if value is None or value == "":
+        ws.write_blank(r, c, None)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value)
+    elif isinstance(value, (int, float, decimal.Decimal)):
+        ws.write_number(r, c, float(value))
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(r, c, value, date_fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_fmt)
+    else:
+        ws.write_string(r, c, str(value))
 
 
 def error_report(fp: IO[bytes], header: list, rows: list[tuple[int, list, str]]) -> None:

@@ -74,11 +74,15 @@ def sha256_of(path: Path) -> str:
 BYTES_PER_ROW = 100  # a roster .xlsx holds about 87 bytes a row (measured): the size says the rows in advance
 
 
+def estimated_rows(stored: str) -> int:
+    """About how many rows a stored file holds, from its size (before anything reads it)."""
+    return max(1, int((import_dir() / stored).stat().st_size / BYTES_PER_ROW))
+
+
 def check_in_background(stored: str) -> bool:
     """True when the stored file likely holds more than HUKOU_JOB_THRESHOLD rows: its dry run is then a job, so
     the upload request answers at once (a 100,000-row check takes tens of seconds, past a proxy's timeout)."""
-    rows = (import_dir() / stored).stat().st_size / BYTES_PER_ROW
-    return rows > int(current_app.config.get("HUKOU_JOB_THRESHOLD", 5000))
+    return estimated_rows(stored) > int(current_app.config.get("HUKOU_JOB_THRESHOLD", 5000))
 
 
 def start_check(actor: Actor, kind: str, stored: str, file_name: str) -> int:

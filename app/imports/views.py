@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import json
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -12,19 +12,20 @@ from sqlalchemy import select
 
 from ..clock import local, today
 from ..domain.errors import DomainError
-from ..exporting import NO_STORE, XLSX_MIMETYPE, send_xlsx
 from ..extensions import db
 from ..i18n import render_error
 from ..models import Department, ImportBatch
 from ..models.jobs import Job
 from ..security.actor import current_actor
 from ..security.roles import resource_permissions
+from ..web.files import send_download
 from . import service
 from .columns import HR, ROSTER
 from .reading import ImportFileError
 
-STATUS_LABELS = {"checking": _l("Checking"), "dry_run": _l("Dry run"), "committed": _l("Imported"), "rejected": _l("Not imported (errors)"),
-                 "running": _l("Running"), "expired": _l("Expired (file deleted, not imported)")}
+STATUS_LABELS = {"checking": _l("Checking"), "dry_run": _l("Dry run"), "committed": _l("Imported"),
+                 "rejected": _l("Not imported (errors)"), "running": _l("Running"),
+                 "expired": _l("Expired (file deleted, not imported)")}
 TEMPLATE_NAMES = {"roster": "花名册导入模板.xlsx", "hr": "人事变动导入模板.xlsx"}
 FIELD_HEADERS = {c.key: c.header for c in ROSTER + HR} | {"department_id": "部门", "status": "户口状态",
                                                          "leave_date": "离职日期", "retire_date": "退休日期"}
@@ -158,7 +159,7 @@ class ImportView(BaseView):
         if not path.is_file():  # deleted with the upload of an unconfirmed batch (imports/retention.py)
             flash(gettext("The error report of this import is no longer kept; upload the file again"), "warning")
             return redirect(url_for(".batch", batch_id=batch.id))
-        return send_xlsx(open(path, "rb"), f"导入错误报告-{batch.id}-{today():%Y%m%d}.xlsx")
+        return send_download(open(path, "rb"), f"导入错误报告-{batch.id}-{today():%Y%m%d}.xlsx", "xlsx")
 
     @expose("/template/<kind>")
     @has_access
@@ -173,9 +174,7 @@ class ImportView(BaseView):
         buf = io.BytesIO()
         template(buf, kind, list(names))
         buf.seek(0)
-        response = send_file(buf, as_attachment=True, download_name=TEMPLATE_NAMES[kind], mimetype=XLSX_MIMETYPE)
-        response.headers["Cache-Control"] = NO_STORE
-        return response
+        return send_download(buf, TEMPLATE_NAMES[kind], "xlsx")
 
 
 def register(appbuilder) -> None:

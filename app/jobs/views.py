@@ -101,7 +101,7 @@ class JobsView(BaseView):
     @expose("/<int:job_id>/download")
     def download(self, job_id: int):
         """The result file under its Chinese name, for its owner (or Admin); the download is audited."""
-        from ..exports.views import send_download
+        from ..web.files import send_download
 
         job = self._job(job_id)
         if job.status != "done" or not job.result_path or not os.path.isfile(job.result_path):

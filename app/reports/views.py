@@ -117,7 +117,7 @@ class ReportsView(BaseView):
     @has_access
     def download(self, kind: str):
         """The report as an .xlsx (the same tables), audited before it is sent."""
-        from ..exports.views import send_download
+        from ..web.files import send_download
 
         if kind not in ("monthly", "annual"):
             return self.render_template("reports_report.html", kind="monthly", error=gettext("Not found"),

@@ -1,4 +1,5 @@
-"""Sending a stored material file: an audited read inside its own unit of work."""
+"""Sending files: a stored material file (an audited read inside its own unit of work), and the downloads that
+are made for the user (exports, reports, import reports and templates), which no browser or proxy may keep."""
 from __future__ import annotations
 
 from flask import abort, send_file
@@ -25,4 +26,19 @@ def send_material(pk) -> object:
     response.headers["Content-Disposition"] = files.content_disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "csv": "text/csv; charset=utf-8"}
+NO_STORE = "no-store, private"
+
+
+def send_download(fp, name: str, fmt: str):
+    """A file as an attachment (RFC 5987 filename* for the Chinese name) that nobody may cache."""
+    response = send_file(fp, as_attachment=True, download_name=name, mimetype=MIMETYPES[fmt], etag=False,
+                         last_modified=None, max_age=None)
+    response.headers["Cache-Control"] = NO_STORE
+    response.headers["Pragma"] = "no-cache"
+    response.headers.pop("Expires", None)
     return response
