@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.cli import hukou_cli
 from app.extensions import db
-from app.models import ImportBatch, Resident
+from app.models import AuditLog, ImportBatch, Resident
 from app.models.jobs import Job
 from tests.import_support import new_id, write_xlsx
 from tests.import_support import import_folder  # noqa: F401  (autouse: files in a temp folder)
@@ -167,6 +167,12 @@ def test_large_upload_is_checked_by_a_background_job(app, login, tmp_path, monke
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
         assert batch.status == "checking" and db.session.get(Job, batch.job_id).kind == "import_check"
+        upload = db.session.scalars(select(AuditLog).where(AuditLog.action == "import",
+                                                           AuditLog.object_id == str(batch_id))).one()
+        assert upload.username == "t_hr" and '"checking"' in upload.detail and batch.sha256 in upload.detail
+    for user in ("t_approver_a", "t_approver_b", "t_employee_a", "t_auditor", "t_finance"):  # not importers
+        refused = login(user).get(f"/imports/batch/{batch_id}")
+        assert refused.status_code in (302, 403, 404) and "大花名册" not in refused.get_data(as_text=True), user
     sqlite_queue()
     deadline = time.monotonic() + 30
     while "确认导入" not in (text := c.get(f"/imports/batch/{batch_id}").get_data(as_text=True)):

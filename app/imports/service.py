@@ -98,6 +98,8 @@ def start_check(actor: Actor, kind: str, stored: str, file_name: str) -> int:
         uow.session.add(batch)
         uow.session.flush()
         batch_id = batch.id
+        uow.record("import", object_type="ImportBatch", object_id=batch_id,
+                   detail={"kind": kind, "file": file_name, "sha256": sha, "status": "checking"})
     job_id = enqueue("import_check", actor.user_id, {"kind": kind, "stored": stored, "file_name": file_name,
                                                      "batch_id": batch_id})
     with unit_of_work(actor) as uow:
