@@ -43,6 +43,7 @@ def test_upload_preview_confirm_result(app, login, tmp_path):
     r = _upload(c, write_xlsx(tmp_path / "花名册.xlsx", [["姓名", "身份证号", "工号"], ["网页甲", a, "A01"]]))
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "确认导入" in body and "已忽略的列" in body and "工号" in body
+    assert '<td data-label="新增">1</td>' in body  # a phone shows the counts as labelled lines
     assert not english_words(body)
     assert _count(app, a) == 0
     batch_id = int(re.search(r"/imports/batch/(\d+)/confirm", body).group(1))
